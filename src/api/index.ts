@@ -1,0 +1,2 @@
+export { createApiServer, type ApiServerOptions } from './server.js';
+export { Router } from './router.js';

@@ -1,0 +1,45 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Scope } from '../model/index.js';
+import type { ControlPlane } from '../control/index.js';
+import { serveRestJson } from './rest-json.js';
+import { sendJson } from './http-io.js';
+import { scopeFor, signedScope } from './scope.js';
+
+export interface ApiServerOptions {
+  readonly cp: ControlPlane;
+  /** Partition, region and account used when a request does not say otherwise. */
+  readonly defaults: Scope;
+  readonly version: string;
+}
+
+/**
+ * The HTTP server of the AWS APIs. `/_trellis/*` are Trellis's own endpoints; everything
+ * else is an AWS API call, dispatched by protocol.
+ */
+export function createApiServer(opts: ApiServerOptions): Server {
+  const server = createServer((req, res) => {
+    void handle(opts, req, res).catch((err: unknown) => {
+      console.error('unhandled API error', err);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+async function handle(opts: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname.startsWith('/_trellis/')) {
+    if (url.pathname === '/_trellis/health' && req.method === 'GET') {
+      sendJson(res, requestId, 200, { status: 'ok', version: opts.version, revision: await opts.cp.store.revision() });
+      return;
+    }
+    sendJson(res, requestId, 404, { message: `No Trellis endpoint ${req.method} ${url.pathname}` });
+    return;
+  }
+  const scope = scopeFor(opts.defaults, signedScope(req, url));
+  await serveRestJson(req, res, { cp: opts.cp, scope, requestId });
+}

@@ -1,0 +1,38 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultOptions, startTrellis, trellisVersion } from './start.js';
+import { banner } from './banner.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return n;
+}
+
+const program = new Command('trellis')
+  .description('Amazon VPC Lattice, self-hosted')
+  .version(trellisVersion());
+
+program.command('up')
+  .description('run Trellis in one process: the AWS API, state in SQLite')
+  .option('--port <port>', 'API port (0 picks a free one)', port, Number(process.env.TRELLIS_PORT ?? defaultOptions.port))
+  .option('--host <host>', 'address to listen on', process.env.TRELLIS_HOST ?? defaultOptions.host)
+  .option('--data-dir <dir>', 'where state is kept', process.env.TRELLIS_DATA_DIR ?? defaultOptions.dataDir)
+  .option('--region <region>', 'region of requests that do not sign one', process.env.TRELLIS_REGION ?? defaultOptions.region)
+  .option('--account <id>', 'the account id of the local user', process.env.TRELLIS_ACCOUNT ?? defaultOptions.account)
+  .option('--settle-delay-ms <ms>', 'how long creates stay CREATE_IN_PROGRESS', (v) => Number(v), Number(process.env.TRELLIS_SETTLE_DELAY_MS ?? 100))
+  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number }) => {
+    if (!/^\d{12}$/.test(o.account)) throw new InvalidArgumentError('an account id is 12 digits');
+    const t = await startTrellis({ ...o, control: { settleDelayMs: o.settleDelayMs } });
+    process.stdout.write(banner(t, o.dataDir));
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`\n${signal}: stopping Trellis\n`);
+      void t.close().then(() => process.exit(0));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+await program.parseAsync(process.argv);

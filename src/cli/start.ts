@@ -1,0 +1,69 @@
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { SqliteStore, type Store } from '../store/index.js';
+import { createControlPlane, type ControlConfig } from '../control/index.js';
+import { createApiServer } from '../api/index.js';
+import type { Scope } from '../model/index.js';
+
+export interface TrellisOptions {
+  /** API port; 0 picks a free one. */
+  readonly port: number;
+  readonly host: string;
+  /** Where the SQLite file lives; ':memory:' keeps nothing. */
+  readonly dataDir: string;
+  readonly region: string;
+  readonly account: string;
+  readonly partition?: string;
+  readonly control?: Partial<ControlConfig>;
+}
+
+export interface RunningTrellis {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly scope: Scope;
+  readonly version: string;
+  close(): Promise<void>;
+}
+
+export const defaultOptions: TrellisOptions = {
+  port: 4590,
+  host: '127.0.0.1',
+  dataDir: '.trellis',
+  region: 'us-east-1',
+  account: '000000000000',
+};
+
+export function trellisVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Starts everything `trellis up` runs, in this process. Tests boot Trellis through here. */
+export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis> {
+  const dbPath = opts.dataDir === ':memory:' ? ':memory:' : join(resolve(opts.dataDir), 'trellis.db');
+  const store = new SqliteStore(dbPath);
+  const cp = await createControlPlane({ store, ...(opts.control ? { config: opts.control } : {}) });
+  const scope: Scope = { partition: opts.partition ?? 'aws', region: opts.region, account: opts.account };
+  const version = trellisVersion();
+  const server = createApiServer({ cp, defaults: scope, version });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port, opts.host, () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.host}:${port}`,
+    port,
+    store,
+    scope,
+    version,
+    async close() {
+      cp.close();
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export type {
+  Store, StoreReader, StoreTx, ResourceRecord, NewRecord, ListQuery, Change, IdempotencyEntry, Place,
+} from './store.js';
+export { SqliteStore } from './sqlite-store.js';
