@@ -15,11 +15,27 @@ export interface ControlConfig {
   readonly settleDelayMs: number;
 }
 
+/** Health of one registered target as the data plane's checker last saw it. */
+export interface TargetHealth {
+  readonly status: 'DRAINING' | 'UNAVAILABLE' | 'HEALTHY' | 'UNHEALTHY' | 'INITIAL' | 'UNUSED';
+  readonly reasonCode?: string;
+}
+
+/**
+ * Where ListTargets learns target health. The data plane owns health checking and plugs
+ * its view in here; the control plane never imports the data plane.
+ */
+export interface TargetHealthView {
+  health(targetGroupId: string, targetId: string, port: number): TargetHealth | undefined;
+}
+
 /** The control plane's dependencies, injected so tests can control time and randomness. */
 export interface ControlPlane {
   readonly store: Store;
   readonly config: ControlConfig;
   readonly lifecycle: Lifecycle;
+  /** Set once a data plane runs in this process; absent, ListTargets reports INITIAL. */
+  targetHealth?: TargetHealthView;
   /** Milliseconds since the epoch. */
   now(): number;
 }

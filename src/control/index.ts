@@ -21,7 +21,7 @@ import { serviceNetworkResourceAssociationHandlers } from './service-network-res
 import { resourceEndpointAssociationHandlers } from './resource-endpoint-associations.js';
 import { domainVerificationHandlers } from './domain-verifications.js';
 
-export type { CallContext, ControlConfig, ControlPlane, Handler, Handlers } from './context.js';
+export type { CallContext, ControlConfig, ControlPlane, Handler, Handlers, TargetHealth, TargetHealthView } from './context.js';
 export { defaultQuotas, type Quotas } from './quotas.js';
 export { Lifecycle } from './lifecycle.js';
 export * as vpcs from './vpcs.js';
