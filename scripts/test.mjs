@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, check the generated contract is current, then run every test
+// `npm test`: type-check, check the generated contract and coverage page are current, then run every test
 // file (`*.test.ts` beside the code, and test/) with node's test runner through tsx.
 // Extra arguments narrow the run: `npm test -- test/acceptance/services.test.ts`.
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,7 @@ const only = process.argv.slice(2);
 if (only.length === 0) {
   run('npx', ['tsc', '--noEmit', '-p', '.']);
   run('node', ['scripts/gen-model.mjs', '--check']);
+  run('node', ['--import', 'tsx', 'scripts/gen-coverage.ts', '--check']);
 }
 const files = only.length ? only : [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();
 run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files]);

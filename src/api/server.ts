@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Scope } from '../model/index.js';
 import type { ControlPlane } from '../control/index.js';
 import { serveRestJson } from './rest-json.js';
-import { sendJson } from './http-io.js';
+import { serveTrellis } from './trellis-endpoints.js';
 import { scopeFor, signedScope } from './scope.js';
 
 export interface ApiServerOptions {
@@ -33,11 +33,7 @@ async function handle(opts: ApiServerOptions, req: IncomingMessage, res: ServerR
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname.startsWith('/_trellis/')) {
-    if (url.pathname === '/_trellis/health' && req.method === 'GET') {
-      sendJson(res, requestId, 200, { status: 'ok', version: opts.version, revision: await opts.cp.store.revision() });
-      return;
-    }
-    sendJson(res, requestId, 404, { message: `No Trellis endpoint ${req.method} ${url.pathname}` });
+    await serveTrellis(req, res, url, { cp: opts.cp, defaults: opts.defaults, version: opts.version, requestId });
     return;
   }
   const scope = scopeFor(opts.defaults, signedScope(req, url));

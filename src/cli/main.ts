@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultOptions, startTrellis, trellisVersion } from './start.js';
 import { banner } from './banner.js';
+import { table } from './table.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -33,6 +34,21 @@ program.command('up')
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+const endpointOption = ['--endpoint <url>', 'the Trellis API', process.env.TRELLIS_ENDPOINT ?? `http://127.0.0.1:${process.env.TRELLIS_PORT ?? defaultOptions.port}`] as const;
+
+const vpc = program.command('vpc').description('the VPCs Trellis knows');
+vpc.command('list')
+  .description('list known VPCs (registered on first use, or by CloudFormation)')
+  .option(...endpointOption)
+  .option('--json', 'print JSON')
+  .action(async (o: { endpoint: string; json?: boolean }) => {
+    const res = await fetch(`${o.endpoint}/_trellis/vpcs`);
+    if (!res.ok) throw new Error(`${o.endpoint} answered ${res.status}`);
+    const { items } = await res.json() as { items: { vpcId: string; cidrBlock?: string; source: string; createdAt: string }[] };
+    if (o.json) { process.stdout.write(`${JSON.stringify(items, null, 2)}\n`); return; }
+    process.stdout.write(table(['VPC', 'CIDR', 'SOURCE', 'SEEN'], items.map((v) => [v.vpcId, v.cidrBlock ?? '-', v.source, v.createdAt])));
   });
 
 await program.parseAsync(process.argv);
