@@ -62,7 +62,8 @@ export const serviceNetworkHandlers: Handlers = {
   async GetServiceNetwork(cp, call, input) {
     const rec = await resolve<ServiceNetworkDoc>(cp.store, call, 'servicenetwork', input.serviceNetworkIdentifier);
     const d = rec.doc;
-    return { ...summary(rec), authType: d.authType, sharingConfig: d.sharingConfig, ...await counts(cp.store, call, rec.id) };
+    const { numberOfAssociatedVPCs, numberOfAssociatedServices } = await counts(cp.store, call, rec.id);
+    return { ...summary(rec), authType: d.authType, sharingConfig: d.sharingConfig, numberOfAssociatedVPCs, numberOfAssociatedServices };
   },
 
   async ListServiceNetworks(cp, call, input) {

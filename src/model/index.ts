@@ -6,3 +6,4 @@ export * from './arn.js';
 export * from './resource-kinds.js';
 export * from './validate.js';
 export * from './dns.js';
+export * from './policy-document.js';
