@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type {
+  AccessLogDestination, ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry,
+} from '../../config/index.js';
+import type { AccessLogRecord, AccessLogSink, RequestMetrics } from '../contracts.js';
+import { classifyUpstreamError } from '../upstream/errors.js';
+import { responseHeaders, type ScannedHeaders } from './headers.js';
+
+/** What an exchange needs from the data plane around it (one object, shared by all). */
+export interface ExchangeContext {
+  readonly accessLog: AccessLogSink;
+  readonly metrics: RequestMetrics;
+  readonly now: () => number;
+}
+
+const kExchange = Symbol('trellis.exchange');
+type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
+
+/** Shared 'close' listener: no closure per request; the response carries its exchange. */
+function onResponseClose(this: TaggedResponse): void {
+  const ex = this[kExchange];
+  if (ex !== undefined && !ex.done) ex.clientClosed();
+}
+function onResponseDrain(this: TaggedResponse): void {
+  this[kExchange]?.resumeUpstream();
+}
+
+const NO_DESTINATIONS: readonly AccessLogDestination[] = [];
+
+/**
+ * One request through the data plane, from the gateway to the access-log record: the state
+ * the filters fill in (VPC, network, service, listener, target group, target), and the
+ * undici dispatch handler that streams the target's response back (legacy handler methods:
+ * undici's native interface, raw Buffer headers, no per-request promise or stream).
+ *
+ * Invariant: `finish()` runs exactly once per exchange, so every request produces exactly
+ * one access-log record and one metrics outcome, whatever path it took.
+ */
+export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
+  // ScannedHeaders, filled by the gateway's header scan.
+  headers: string[] = [];
+  host: string | undefined = undefined;
+  userAgent = '-';
+  forwardedFor: string | undefined = undefined;
+  requestId: string | undefined = undefined;
+  proxyAuthorization: string | undefined = undefined;
+  hasBody = false;
+  headerBytes = 0;
+  headerCount = 0;
+
+  // Filled by the filters.
+  vpcId = '';
+  vpc: VpcEntry | undefined = undefined;
+  network: ServiceNetworkEntry | undefined = undefined;
+  service: ServiceEntry | undefined = undefined;
+  listener: ListenerEntry | undefined = undefined;
+  targetGroup: TargetGroupEntry | undefined = undefined;
+  target: TargetEntry | undefined = undefined;
+  sourceAddress: string;
+  /** Request target: path and query, origin-form. */
+  path = '/';
+  listenerPort = 80;
+
+  readonly start: number;
+  done = false;
+  private status = 0;
+  private failure = '-';
+  private timedOut = false;
+  private headersSent = false;
+  private bodySent = 0;
+  private responseBytes = 0;
+  private sentToTargetAt = 0;
+  private firstByteAt = 0;
+  private abortUpstream: ((err?: Error) => void) | undefined = undefined;
+  private resume: (() => void) | undefined = undefined;
+  private started = false;
+
+  constructor(
+    private readonly ctx: ExchangeContext,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {
+    this.start = ctx.now();
+    this.sourceAddress = req.socket.remoteAddress ?? '-';
+    (res as TaggedResponse)[kExchange] = this;
+    res.on('close', onResponseClose);
+  }
+
+  /** The request id: the client's (truncated to 512 bytes by the scan) or a new UUID. */
+  ensureRequestId(): string {
+    return (this.requestId ??= randomUUID());
+  }
+
+  /**
+   * Answers locally with a short text/plain reason (LATTICE.md §10 #8) and records why.
+   * `extra` headers are appended (e.g. Proxy-Authenticate on a 407).
+   */
+  reply(status: number, failureReason: string, body: string, extra?: readonly string[]): void {
+    if (this.done) return;
+    this.status = status;
+    this.failure = failureReason;
+    const id = this.ensureRequestId();
+    const text = body === '' ? '' : body + '\n';
+    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), 'x-amzn-requestid', id];
+    if (extra !== undefined) headers.push(...extra);
+    this.res.writeHead(status, headers);
+    this.res.end(text);
+    this.responseBytes = text.length + 120;
+    this.finish();
+  }
+
+  /** Resets the client connection without a response (no listener on that port, as AWS). */
+  reset(failureReason: string): void {
+    if (this.done) return;
+    this.failure = failureReason;
+    this.finish();
+    this.req.socket.destroy();
+  }
+
+  /** Sends the request to the target through `dispatcher` (an undici Pool). */
+  forward(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions): void {
+    this.started = true;
+    this.ctx.metrics.requestStarted(this.service!.id, this.targetGroup!.id);
+    this.sentToTargetAt = this.hasBody ? 0 : this.ctx.now();
+    dispatcher.dispatch(opts, this);
+  }
+
+  // --- undici dispatch handler (legacy interface: what undici's Client calls natively) ---
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.done) abort();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational: not relayed
+    if (this.done) return false;
+    this.firstByteAt = this.ctx.now();
+    if (this.sentToTargetAt === 0) this.sentToTargetAt = this.firstByteAt;
+    this.resume = resume;
+    this.status = statusCode;
+    const size = [0];
+    const headers = responseHeaders(rawHeaders, this.requestId!, size);
+    this.responseBytes = size[0]!;
+    this.headersSent = true;
+    this.res.writeHead(statusCode, headers);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.responseBytes += chunk.length;
+    const ok = this.res.write(chunk);
+    if (!ok) this.res.once('drain', onResponseDrain);
+    return ok;
+  }
+
+  onBodySent(chunkSize: number): void {
+    this.bodySent += chunkSize;
+  }
+
+  onComplete(): void {
+    if (this.done) return;
+    this.res.end();
+    this.finish();
+  }
+
+  onError(err: Error): void {
+    if (this.done) return;
+    const f = classifyUpstreamError(err);
+    this.timedOut = f.timedOut;
+    if (!this.headersSent) {
+      this.reply(f.status, f.reason, STATUS_TEXT[f.status] ?? 'Error');
+      return;
+    }
+    // The response has started: the client sees it cut short, as from any proxy.
+    this.failure = f.reason;
+    this.finish();
+    this.res.destroy();
+  }
+
+  /** Called when the client went away before the exchange finished: abort the upstream. */
+  clientClosed(): void {
+    if (this.done) return;
+    this.failure = 'ClientConnectionClosed';
+    if (!this.headersSent) this.status = 400;
+    this.finish();
+    this.abortUpstream?.(CLIENT_GONE);
+  }
+
+  resumeUpstream(): void {
+    this.resume?.();
+  }
+
+  private finish(): void {
+    this.done = true;
+    const end = this.ctx.now();
+    const svc = this.service;
+    const net = this.network;
+    const tg = this.targetGroup;
+    const duration = end - this.start;
+    const bytesReceived = this.headerBytes + this.bodySent + this.path.length + 16;
+    const record: AccessLogRecord = {
+      startTime: isoSecond(this.start),
+      serviceNetworkArn: net?.arn ?? '-',
+      serviceArn: svc?.arn ?? '-',
+      targetGroupArn: tg?.arn ?? '-',
+      sourceVpcArn: this.vpc?.vpcArn ?? '-',
+      sourceVpcId: this.vpc?.vpcId ?? (this.vpcId || '-'),
+      destinationVpcId: '-',
+      sourceIpPort: `${this.sourceAddress}:${this.req.socket.remotePort ?? 0}`,
+      targetIpPort: this.target === undefined ? '-' : `${this.target.address}:${this.target.port}`,
+      hostHeader: this.host ?? '-',
+      serverNameIndication: '-',
+      sslCipher: '-',
+      tlsVersion: '-',
+      requestMethod: this.req.method ?? '-',
+      requestPath: this.path,
+      protocol: this.req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1',
+      userAgent: this.userAgent,
+      responseCode: this.status,
+      grpcResponseCode: '-',
+      bytesReceived,
+      bytesSent: this.responseBytes,
+      duration,
+      requestToTargetDuration: this.sentToTargetAt === 0 ? 0 : this.sentToTargetAt - this.start,
+      responseFromTargetDuration: this.firstByteAt === 0 ? 0 : end - this.firstByteAt,
+      requestId: this.requestId ?? '-',
+      resolvedUser: '-',
+      authDeniedReason: '-',
+      callerPrincipal: '-',
+      callerPrincipalOrgID: '-',
+      callerPrincipalTags: '-',
+      callerX509SubjectCN: '-',
+      callerX509IssuerOU: '-',
+      callerX509SANNameCN: '-',
+      callerX509SANDNS: '-',
+      callerX509SANURI: '-',
+      listenerId: this.listener?.id ?? '-',
+      listenerType: this.listener?.protocol ?? '-',
+      failureReason: this.failure,
+    };
+    this.ctx.accessLog.write(record, destinationsOf(svc, net));
+    const serviceId = svc?.id ?? '-';
+    const tgId = tg?.id;
+    const latticeCode = this.failure !== '-' && !this.headersSent && this.status !== 0 ? this.status : undefined;
+    if (!this.started) this.ctx.metrics.requestStarted(serviceId, tgId);
+    this.ctx.metrics.requestFinished({
+      serviceId, ...(tgId === undefined ? {} : { targetGroupId: tgId }), responseCode: this.status,
+      ...(latticeCode === undefined ? {} : { latticeCode }), durationMs: duration, bytesReceived, bytesSent: this.responseBytes,
+      timedOut: this.timedOut,
+    });
+  }
+
+  /** Marks the exchange as a configured local answer (fixed response): not a failure. */
+  fixedResponse(status: number): void {
+    if (this.done) return;
+    this.status = status;
+    const id = this.ensureRequestId();
+    this.res.writeHead(status, ['content-length', '0', 'x-amzn-requestid', id]);
+    this.res.end();
+    this.responseBytes = 80;
+    this.finish();
+  }
+}
+
+const CLIENT_GONE = Object.assign(new Error('client connection closed'), { code: 'TRELLIS_CLIENT_CLOSED' });
+
+const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
+
+function destinationsOf(svc: ServiceEntry | undefined, net: ServiceNetworkEntry | undefined): readonly AccessLogDestination[] {
+  const a = svc?.accessLogs ?? NO_DESTINATIONS;
+  const b = net?.accessLogs ?? NO_DESTINATIONS;
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  return [...a, ...b];
+}
+
+let lastSecond = -1;
+let lastIso = '';
+/** `YYYY-MM-DDTHH:MM:SSZ`, formatted once per second. */
+export function isoSecond(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s !== lastSecond) {
+    lastSecond = s;
+    lastIso = new Date(s * 1000).toISOString().slice(0, 19) + 'Z';
+  }
+  return lastIso;
+}

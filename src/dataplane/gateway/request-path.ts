@@ -1,0 +1,98 @@
+import type { Dispatcher } from 'undici';
+import type { RoutingSnapshot } from '../../config/index.js';
+import type { Balancer } from '../balancer/balancer.js';
+import { hostName, listenerOn, matchRule, networkOf } from '../router/router.js';
+import type { UpstreamPools } from '../upstream/pools.js';
+import type { Exchange } from './exchange.js';
+import { MAX_HEADER_BYTES, MAX_HEADER_COUNT } from './headers.js';
+import { admitsCached, presentedAddress } from './source.js';
+
+/**
+ * The filter chain of a request once a gateway has said which VPC it comes from, which
+ * host, port and path it asks for (ARCHITECTURE.md, CONVENTIONS.md #5). Each filter either
+ * passes or answers locally, naming its reason (the access log's `failureReason`):
+ *
+ * | step | answer | failureReason |
+ * | --- | --- | --- |
+ * | the VPC is not known (proxy user name) | 403 | `UnknownVpc` |
+ * | the VPC has no service-network association | 404 Non Existent Service | `UnassociatedVpc` |
+ * | security groups of the association do not admit the client | 403 | `SecurityGroupDenied` |
+ * | over 100 request headers or 60 KB of them | 400 | `ClientProtocolError` |
+ * | Host names no service of the VPC's network | 404 Non Existent Service | `NonExistentService` |
+ * | no HTTP/HTTPS listener on the port | TCP reset, as AWS | `NoListener` |
+ * | fixed-response action | its status, empty body | `-` (configured, not a failure) |
+ * | every target-group weight is 0 / the group is missing | 500 | `NoTargetGroup` |
+ * | LAMBDA target group (until the Lambda issue) | 502 | `LambdaNotSupported` |
+ * | no resolved target in the group | 500 | `TargetConnectionError` |
+ * | upstream failures | see upstream/errors.ts | `Target*` |
+ *
+ * The chain reads only the snapshot held by reference (swapped atomically by `setSnapshot`)
+ * and awaits nothing: the only asynchronous step is the upstream exchange itself.
+ */
+export class RequestPath {
+  snapshot: RoutingSnapshot;
+
+  constructor(snapshot: RoutingSnapshot, readonly balancer: Balancer, readonly pools: UpstreamPools) {
+    this.snapshot = snapshot;
+  }
+
+  /** `ex` carries vpcId, host, path (origin-form), listenerPort and the scanned headers. */
+  route(ex: Exchange, authority: string): void {
+    const snap = this.snapshot;
+    const vpc = snap.vpcs.get(ex.vpcId);
+    const net = networkOf(snap, vpc);
+    if (vpc !== undefined) {
+      ex.vpc = vpc;
+      ex.sourceAddress = presentedAddress(vpc, ex.sourceAddress);
+    }
+    if (typeof net === 'string') {
+      if (net === 'UnknownVpc') return ex.reply(403, net, `Forbidden: ${ex.vpcId || 'the proxy user name'} is not a VPC known to Trellis`);
+      return ex.reply(404, net, 'Non Existent Service');
+    }
+    ex.network = net;
+    const svc = net.servicesByHost.get(hostName(authority));
+    ex.service = svc;
+    if (!admitsCached(vpc!, vpc!.association!, ex.sourceAddress, ex.listenerPort)) {
+      return ex.reply(403, 'SecurityGroupDenied', `Forbidden: the security groups of ${vpc!.association!.id} do not admit ${ex.sourceAddress} on TCP ${ex.listenerPort}`);
+    }
+    if (ex.headerCount > MAX_HEADER_COUNT || ex.headerBytes > MAX_HEADER_BYTES) {
+      return ex.reply(400, 'ClientProtocolError', 'Bad Request: request headers over 100 or over 60 KB');
+    }
+    if (svc === undefined) return ex.reply(404, 'NonExistentService', 'Non Existent Service');
+    const listener = listenerOn(svc, ex.listenerPort);
+    if (listener === undefined) return ex.reset('NoListener');
+    ex.listener = listener;
+
+    const q = ex.path.indexOf('?');
+    const rule = matchRule(listener, ex.req.method!, q < 0 ? ex.path : ex.path.slice(0, q), ex.headers);
+    if (rule === undefined) return ex.reply(404, 'NoRule', 'Not Found');
+    const action = rule.action;
+    if (action.type === 'fixed-response') return ex.fixedResponse(action.statusCode);
+
+    const weighted = this.balancer.pickGroup(rule, action.targetGroups);
+    const tg = weighted === undefined ? undefined : snap.targetGroups.get(weighted.targetGroupId);
+    if (tg === undefined) return ex.reply(500, 'NoTargetGroup', 'Internal Server Error: no target group to forward to');
+    ex.targetGroup = tg;
+    if (tg.type === 'LAMBDA') return ex.reply(502, 'LambdaNotSupported', 'Bad Gateway: Lambda targets are not supported yet');
+    const target = this.balancer.pickTarget(tg);
+    if (target === undefined) return ex.reply(500, 'TargetConnectionError', 'Internal Server Error: no target');
+    ex.target = target;
+
+    const h = ex.headers;
+    h.push(
+      'x-forwarded-for', ex.forwardedFor === undefined ? ex.sourceAddress : `${ex.forwardedFor}, ${ex.sourceAddress}`,
+      'x-forwarded-port', String(ex.listenerPort),
+      'x-forwarded-proto', listener.protocol === 'HTTPS' ? 'https' : 'http',
+      'x-amzn-source-vpc', vpc!.vpcId,
+      'x-amzn-lattice-network', `SourceVpcArn=${vpc!.vpcArn}`,
+      'x-amzn-lattice-target', `ServiceArn=${svc.arn};ServiceNetworkArn=${net.arn};TargetGroupArn=${tg.arn}`,
+      'x-amzn-requestid', ex.ensureRequestId(),
+    );
+    const timeout = svc.idleTimeoutSeconds * 1000;
+    const opts: Dispatcher.DispatchOptions = {
+      path: ex.path, method: ex.req.method as Dispatcher.HttpMethod, headers: h,
+      body: ex.hasBody ? ex.req : null, headersTimeout: timeout, bodyTimeout: timeout,
+    };
+    ex.forward(this.pools.poolFor(tg, target), opts);
+  }
+}
