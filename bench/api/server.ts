@@ -21,6 +21,7 @@ const lifted = 10_000_000;
 const t = await startTrellis({
   port: 0, host: '127.0.0.1', dataDir, region: 'us-east-1', account: '111122223333',
   control: { settleDelayMs: 100, quotas: { ...defaultQuotas, serviceNetworksPerRegion: lifted, servicesPerRegion: lifted } },
+  gatewayPort: null,
 });
 process.stdout.write(`listening on port ${t.port}\n`);
 

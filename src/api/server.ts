@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Scope } from '../model/index.js';
 import type { ControlPlane } from '../control/index.js';
 import { serveRestJson } from './rest-json.js';
-import { serveTrellis } from './trellis-endpoints.js';
+import { serveTrellis, type DataPlaneView } from './trellis-endpoints.js';
 import { scopeFor, signedScope } from './scope.js';
 
 export interface ApiServerOptions {
@@ -11,6 +11,8 @@ export interface ApiServerOptions {
   /** Partition, region and account used when a request does not say otherwise. */
   readonly defaults: Scope;
   readonly version: string;
+  /** Set when a data plane runs beside the API (`trellis up`). */
+  readonly dataPlane?: DataPlaneView;
 }
 
 /**
@@ -33,7 +35,7 @@ async function handle(opts: ApiServerOptions, req: IncomingMessage, res: ServerR
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname.startsWith('/_trellis/')) {
-    await serveTrellis(req, res, url, { cp: opts.cp, defaults: opts.defaults, version: opts.version, requestId });
+    await serveTrellis(req, res, url, { cp: opts.cp, defaults: opts.defaults, version: opts.version, requestId, ...(opts.dataPlane ? { dataPlane: opts.dataPlane } : {}) });
     return;
   }
   const scope = scopeFor(opts.defaults, signedScope(req, url));

@@ -9,10 +9,15 @@ export function banner(t: RunningTrellis, dataDir: string): string {
     '',
     `  AWS API      ${t.url}   (vpc-lattice)`,
     `  health       ${t.url}/_trellis/health`,
+    ...(t.gateway ? [
+      `  VPC gateway  http://${t.gateway}   (HTTP proxy; user name = the caller's VPC id)`,
+      `  metrics      ${t.url}/_trellis/metrics`,
+    ] : ['  data plane   off']),
     `  state        ${where}`,
     `  account      ${t.scope.account}   region ${t.scope.region}`,
     '',
     `  try:  aws --endpoint-url ${t.url} vpc-lattice list-service-networks`,
+    ...(t.gateway ? [`        curl -x http://vpc-0123456789abcdef0@${t.gateway} http://<service dns name>/`] : []),
     `  listening on port ${t.port}`,
     '',
   ].join('\n');

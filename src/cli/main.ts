@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultOptions, startTrellis, trellisVersion } from './start.js';
 import { banner } from './banner.js';
-import { table } from './table.js';
+import { registerAdminCommands } from './admin-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -20,10 +20,12 @@ program.command('up')
   .option('--data-dir <dir>', 'where state is kept', process.env.TRELLIS_DATA_DIR ?? defaultOptions.dataDir)
   .option('--region <region>', 'region of requests that do not sign one', process.env.TRELLIS_REGION ?? defaultOptions.region)
   .option('--account <id>', 'the account id of the local user', process.env.TRELLIS_ACCOUNT ?? defaultOptions.account)
+  .option('--gateway-port <port>', 'the VPC gateway (HTTP proxy) port (0 picks a free one)', port, Number(process.env.TRELLIS_GATEWAY_PORT ?? defaultOptions.gatewayPort))
+  .option('--no-data-plane', 'serve the API only')
   .option('--settle-delay-ms <ms>', 'how long creates stay CREATE_IN_PROGRESS', (v) => Number(v), Number(process.env.TRELLIS_SETTLE_DELAY_MS ?? 100))
-  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number }) => {
+  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number; gatewayPort: number; dataPlane: boolean }) => {
     if (!/^\d{12}$/.test(o.account)) throw new InvalidArgumentError('an account id is 12 digits');
-    const t = await startTrellis({ ...o, control: { settleDelayMs: o.settleDelayMs } });
+    const t = await startTrellis({ ...o, gatewayPort: o.dataPlane ? o.gatewayPort : null, control: { settleDelayMs: o.settleDelayMs } });
     process.stdout.write(banner(t, o.dataDir));
     let stopping = false;
     const stop = (signal: string) => {
@@ -36,19 +38,6 @@ program.command('up')
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
 
-const endpointOption = ['--endpoint <url>', 'the Trellis API', process.env.TRELLIS_ENDPOINT ?? `http://127.0.0.1:${process.env.TRELLIS_PORT ?? defaultOptions.port}`] as const;
-
-const vpc = program.command('vpc').description('the VPCs Trellis knows');
-vpc.command('list')
-  .description('list known VPCs (registered on first use, or by CloudFormation)')
-  .option(...endpointOption)
-  .option('--json', 'print JSON')
-  .action(async (o: { endpoint: string; json?: boolean }) => {
-    const res = await fetch(`${o.endpoint}/_trellis/vpcs`);
-    if (!res.ok) throw new Error(`${o.endpoint} answered ${res.status}`);
-    const { items } = await res.json() as { items: { vpcId: string; cidrBlock?: string; source: string; createdAt: string }[] };
-    if (o.json) { process.stdout.write(`${JSON.stringify(items, null, 2)}\n`); return; }
-    process.stdout.write(table(['VPC', 'CIDR', 'SOURCE', 'SEEN'], items.map((v) => [v.vpcId, v.cidrBlock ?? '-', v.source, v.createdAt])));
-  });
+registerAdminCommands(program);
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import { SqliteStore, type Store } from '../store/index.js';
 import { createControlPlane, type ControlConfig } from '../control/index.js';
 import { createApiServer } from '../api/index.js';
 import type { Scope } from '../model/index.js';
+import { logDirFor, startDataPlane, type DataPlaneRuntime } from './data-plane-runtime.js';
 
 export interface TrellisOptions {
   /** API port; 0 picks a free one. */
@@ -16,6 +17,8 @@ export interface TrellisOptions {
   readonly account: string;
   readonly partition?: string;
   readonly control?: Partial<ControlConfig>;
+  /** The HTTP proxy gateway's port (0 picks a free one); null runs no data plane. */
+  readonly gatewayPort: number | null;
 }
 
 export interface RunningTrellis {
@@ -24,6 +27,10 @@ export interface RunningTrellis {
   readonly store: Store;
   readonly scope: Scope;
   readonly version: string;
+  /** The data plane, unless started with `gatewayPort: null`. */
+  readonly dataPlane?: DataPlaneRuntime;
+  /** `host:port` of the proxy gateway. */
+  readonly gateway?: string;
   close(): Promise<void>;
 }
 
@@ -33,6 +40,7 @@ export const defaultOptions: TrellisOptions = {
   dataDir: '.trellis',
   region: 'us-east-1',
   account: '000000000000',
+  gatewayPort: 4591,
 };
 
 export function trellisVersion(): string {
@@ -47,7 +55,9 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
   const cp = await createControlPlane({ store, ...(opts.control ? { config: opts.control } : {}) });
   const scope: Scope = { partition: opts.partition ?? 'aws', region: opts.region, account: opts.account };
   const version = trellisVersion();
-  const server = createApiServer({ cp, defaults: scope, version });
+  const dataPlane = opts.gatewayPort === null ? undefined
+    : await startDataPlane({ store, cp, dataDir: logDirFor(opts.dataDir), host: opts.host, gatewayPort: opts.gatewayPort });
+  const server = createApiServer({ cp, defaults: scope, version, ...(dataPlane ? { dataPlane } : {}) });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port, opts.host, () => ok());
@@ -59,10 +69,12 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
     store,
     scope,
     version,
+    ...(dataPlane ? { dataPlane, gateway: dataPlane.proxyAddress() } : {}),
     async close() {
       cp.close();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
+      await dataPlane?.close();
       await store.close();
     },
   };

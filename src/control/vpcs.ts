@@ -72,3 +72,23 @@ export async function putInstance(tx: StoreTx, place: Place, instanceId: string,
 export async function listVpcs(store: StoreReader, place: Place): Promise<ResourceRecord<VpcDoc>[]> {
   return store.list<VpcDoc>('vpc', place);
 }
+
+/**
+ * A load balancer that ALB target groups point at. On AWS an ALB is its own service; here it
+ * is a record giving the address that traffic for the ALB's ARN goes to (CloudFormation's
+ * AWS::ElasticLoadBalancingV2::LoadBalancer and `trellis load-balancer` write it).
+ */
+export interface LoadBalancerDoc {
+  [k: string]: unknown;
+  readonly arn: string;
+  /** An IP address; the target's port is used. */
+  readonly address: string;
+  readonly vpcId?: string;
+  readonly createdAt: string;
+}
+
+export async function putLoadBalancer(tx: StoreTx, place: Place, arn: string, address: string, vpcId: string | undefined, now: string): Promise<ResourceRecord<LoadBalancerDoc>> {
+  const seen = await tx.get<LoadBalancerDoc>('loadbalancer', place, arn);
+  const doc: LoadBalancerDoc = { arn, address, createdAt: seen?.doc.createdAt ?? now, ...(vpcId ? { vpcId } : {}) };
+  return tx.put<LoadBalancerDoc>({ kind: 'loadbalancer', ...place, id: arn, parentId: vpcId ?? '', name: '', refs: vpcId ? [vpcId] : [], doc });
+}

@@ -184,7 +184,7 @@ describe('data plane: upstream', () => {
     dp.setSnapshot(buildSnapshot({
       ...next,
       revision: 2,
-      targetGroups: next.targetGroups.map((g) => (g.id === 'tg-a' ? { ...g, targets: [{ id: '10.2.0.1', port: b.b!.port, address: '127.0.0.1' }] } : g.id === 'tg-pair' ? { ...g, targets: g.targets.slice(1) } : g)),
+      targetGroups: next.targetGroups.map((g) => (g.id === 'tg-a' ? { ...g, targets: [{ id: '127.0.2.1', port: b.b!.port, address: '127.0.0.1' }] } : g.id === 'tg-pair' ? { ...g, targets: g.targets.slice(1) } : g)),
     }));
     assert.equal(dp.snapshot.revision, 2);
     assert.ok(!dp.upstreamOrigins().includes(origin), 'the pool of the removed target is closed');

@@ -51,7 +51,7 @@ function fixture(b: Record<string, Backend>): Fixture {
     targetGroups: [
       { id: 'tg-html', targets: [t('html')] },
       { id: 'tg-json', targets: [t('json')] },
-      { id: 'tg-empty', targets: [{ id: '10.1.9.9', port: 80, unresolved: 'instance not found' }] },
+      { id: 'tg-empty', targets: [{ id: 'i-0000000000000099a', port: 80, unresolved: 'instance not found' }] },
     ],
   };
 }

@@ -37,27 +37,27 @@ describe('targets', () => {
   it('registers IP targets with partial success at the wire, defaulting the port to the group\'s', async () => {
     const tg = await activeGroup(t, 'ip-targets', 'IP', { protocol: 'HTTP', port: 8080, vpcIdentifier: VPC_A });
     const res = await t.wire('POST', `/targetgroups/${tg.id}/registertargets`, {
-      targets: [{ id: '10.0.0.1' }, { id: '10.0.0.2', port: 9090 }, { id: '10.0.0.300' }, { id: 'fd00::1' }],
+      targets: [{ id: '127.0.0.1' }, { id: '127.0.0.2', port: 9090 }, { id: '127.0.0.300' }, { id: 'fd00::1' }],
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json.successful, [{ id: '10.0.0.1', port: 8080 }, { id: '10.0.0.2', port: 9090 }]);
-    assert.deepEqual(res.json.unsuccessful.map((u: { id: string }) => u.id), ['10.0.0.300', 'fd00::1']);
+    assert.deepEqual(res.json.successful, [{ id: '127.0.0.1', port: 8080 }, { id: '127.0.0.2', port: 9090 }]);
+    assert.deepEqual(res.json.unsuccessful.map((u: { id: string }) => u.id), ['127.0.0.300', 'fd00::1']);
     for (const u of res.json.unsuccessful) {
       assert.equal(u.failureCode, 'InvalidParameterException');
       assert.match(u.failureMessage, /not a valid IPv4 address/);
     }
 
     // The same (id, port) again is a success that changes nothing.
-    const again = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.arn, targets: [{ id: '10.0.0.1', port: 8080 }] }));
-    assert.deepEqual(again.successful, [{ id: '10.0.0.1', port: 8080 }]);
+    const again = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.arn, targets: [{ id: '127.0.0.1', port: 8080 }] }));
+    assert.deepEqual(again.successful, [{ id: '127.0.0.1', port: 8080 }]);
     assert.deepEqual(again.unsuccessful, []);
-    assert.deepEqual((await list(t, tg.id)).map((i) => `${i.id}:${i.port}`), ['10.0.0.1:8080', '10.0.0.2:9090']);
+    assert.deepEqual((await list(t, tg.id)).map((i) => `${i.id}:${i.port}`), ['127.0.0.1:8080', '127.0.0.2:9090']);
   });
 
   it('reports UNUSED targets while no listener forwards to the group, filters and pages', async () => {
     const tg = await activeGroup(t, 'ip-listing', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
     await t.lattice.send(new RegisterTargetsCommand({
-      targetGroupIdentifier: tg.id, targets: [{ id: '10.1.0.1' }, { id: '10.1.0.2' }, { id: '10.1.0.3' }, { id: '10.1.0.1', port: 81 }],
+      targetGroupIdentifier: tg.id, targets: [{ id: '127.1.0.1' }, { id: '127.1.0.2' }, { id: '127.1.0.3' }, { id: '127.1.0.1', port: 81 }],
     }));
     const all = await list(t, tg.id);
     assert.equal(all.length, 4);
@@ -66,10 +66,10 @@ describe('targets', () => {
       assert.equal(item.reasonCode, 'Target.NotInUse');
     }
 
-    const filtered = await t.lattice.send(new ListTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '10.1.0.1' }, { id: '10.1.0.3', port: 80 }, { id: '10.9.9.9' }] }));
-    assert.deepEqual(filtered.items!.map((i) => `${i.id}:${i.port}`), ['10.1.0.1:80', '10.1.0.3:80', '10.1.0.1:81']);
-    const onePort = await t.lattice.send(new ListTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '10.1.0.1', port: 81 }] }));
-    assert.deepEqual(onePort.items!.map((i) => `${i.id}:${i.port}`), ['10.1.0.1:81']);
+    const filtered = await t.lattice.send(new ListTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.1.0.1' }, { id: '127.1.0.3', port: 80 }, { id: '127.9.9.9' }] }));
+    assert.deepEqual(filtered.items!.map((i) => `${i.id}:${i.port}`), ['127.1.0.1:80', '127.1.0.3:80', '127.1.0.1:81']);
+    const onePort = await t.lattice.send(new ListTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.1.0.1', port: 81 }] }));
+    assert.deepEqual(onePort.items!.map((i) => `${i.id}:${i.port}`), ['127.1.0.1:81']);
 
     const seen: string[] = [];
     let token: string | undefined;
@@ -94,29 +94,29 @@ describe('targets', () => {
 
   it('deregisters known targets and reports unknown ones as unsuccessful', async () => {
     const tg = await activeGroup(t, 'ip-dereg', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
-    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '10.2.0.1' }, { id: '10.2.0.2', port: 8000 }] }));
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.2.0.1' }, { id: '127.2.0.2', port: 8000 }] }));
     const res = await t.wire('POST', `/targetgroups/${tg.id}/deregistertargets`, {
-      targets: [{ id: '10.2.0.1' }, { id: '10.2.0.2' }, { id: '10.2.0.9', port: 80 }],
+      targets: [{ id: '127.2.0.1' }, { id: '127.2.0.2' }, { id: '127.2.0.9', port: 80 }],
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json.successful, [{ id: '10.2.0.1', port: 80 }]);
+    assert.deepEqual(res.json.successful, [{ id: '127.2.0.1', port: 80 }]);
     assert.deepEqual(res.json.unsuccessful.map((u: { id: string; failureCode: string }) => `${u.id}/${u.failureCode}`),
-      ['10.2.0.2/ResourceNotFoundException', '10.2.0.9/ResourceNotFoundException']);
-    assert.deepEqual((await list(t, tg.id)).map((i) => `${i.id}:${i.port}`), ['10.2.0.2:8000']);
+      ['127.2.0.2/ResourceNotFoundException', '127.2.0.9/ResourceNotFoundException']);
+    assert.deepEqual((await list(t, tg.id)).map((i) => `${i.id}:${i.port}`), ['127.2.0.2:8000']);
   });
 
   it('takes IPv6 addresses in IPV6 groups only', async () => {
     const tg = await activeGroup(t, 'ip-six', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A, ipAddressType: 'IPV6' });
-    const res = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: 'fd00::10' }, { id: '10.0.0.1' }] }));
+    const res = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: 'fd00::10' }, { id: '127.0.0.1' }] }));
     assert.deepEqual(res.successful, [{ id: 'fd00::10', port: 80 }]);
-    assert.equal(res.unsuccessful![0]!.id, '10.0.0.1');
+    assert.equal(res.unsuccessful![0]!.id, '127.0.0.1');
     assert.match(res.unsuccessful![0]!.failureMessage!, /IPv6/);
   });
 
   it('registers instances, learning new ones in the group\'s VPC', async () => {
     const a = await activeGroup(t, 'inst-a', 'INSTANCE', { protocol: 'HTTP', vpcIdentifier: VPC_A });
     const res = await t.lattice.send(new RegisterTargetsCommand({
-      targetGroupIdentifier: a.id, targets: [{ id: 'i-0123456789abcdef0' }, { id: 'i-nothex' }, { id: '10.0.0.1' }],
+      targetGroupIdentifier: a.id, targets: [{ id: 'i-0123456789abcdef0' }, { id: 'i-nothex' }, { id: '127.0.0.1' }],
     }));
     assert.deepEqual(res.successful, [{ id: 'i-0123456789abcdef0', port: 80 }]);
     assert.deepEqual(res.unsuccessful!.map((u) => u.failureCode), ['InvalidParameterException', 'InvalidParameterException']);
@@ -165,12 +165,12 @@ describe('targets', () => {
 
   it('reports INITIAL, then UNAVAILABLE when checks are off, once a listener forwards to the group', async () => {
     const tg = await activeGroup(t, 'ip-in-use', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
-    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '10.3.0.1' }] }));
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.3.0.1' }] }));
     assert.equal((await list(t, tg.id))[0]!.status, 'UNUSED');
     await useGroup(t, 'uses-ip', tg.id);
-    assert.deepEqual((await list(t, tg.id))[0], { id: '10.3.0.1', port: 80, status: 'INITIAL', reasonCode: 'Elb.RegistrationInProgress' });
+    assert.deepEqual((await list(t, tg.id))[0], { id: '127.3.0.1', port: 80, status: 'INITIAL', reasonCode: 'Elb.RegistrationInProgress' });
     await t.lattice.send(new UpdateTargetGroupCommand({ targetGroupIdentifier: tg.id, healthCheck: { enabled: false } }));
-    assert.deepEqual((await list(t, tg.id))[0], { id: '10.3.0.1', port: 80, status: 'UNAVAILABLE', reasonCode: 'Target.HealthCheckDisabled' });
+    assert.deepEqual((await list(t, tg.id))[0], { id: '127.3.0.1', port: 80, status: 'UNAVAILABLE', reasonCode: 'Target.HealthCheckDisabled' });
   });
 
   it('reports UNAVAILABLE for in-use groups that are never health-checked (LAMBDA)', async () => {
@@ -185,7 +185,7 @@ describe('targets', () => {
     assert.equal(res.status, 404);
     assert.equal(res.headers.get('x-amzn-errortype'), 'ResourceNotFoundException');
     assert.equal(res.json.resourceType, 'TARGET_GROUP');
-    const reg = await rejects(t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: 'tg-0123456789abcdef0', targets: [{ id: '10.0.0.1' }] })));
+    const reg = await rejects(t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: 'tg-0123456789abcdef0', targets: [{ id: '127.0.0.1' }] })));
     assert.equal(reg.name, 'ResourceNotFoundException');
   });
 });
@@ -198,13 +198,13 @@ describe('targets: group state and quota', () => {
   it('registers what fits the quota and reports the rest as unsuccessful', async () => {
     const tg = await activeGroup(t, 'ip-quota', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
     const res = await t.lattice.send(new RegisterTargetsCommand({
-      targetGroupIdentifier: tg.id, targets: [{ id: '10.4.0.1' }, { id: '10.4.0.2' }, { id: '10.4.0.3' }],
+      targetGroupIdentifier: tg.id, targets: [{ id: '127.4.0.1' }, { id: '127.4.0.2' }, { id: '127.4.0.3' }],
     }));
-    assert.deepEqual(res.successful!.map((s) => s.id), ['10.4.0.1', '10.4.0.2']);
-    assert.deepEqual(res.unsuccessful!.map((u) => `${u.id}/${u.failureCode}`), ['10.4.0.3/ServiceQuotaExceededException']);
+    assert.deepEqual(res.successful!.map((s) => s.id), ['127.4.0.1', '127.4.0.2']);
+    assert.deepEqual(res.unsuccessful!.map((u) => `${u.id}/${u.failureCode}`), ['127.4.0.3/ServiceQuotaExceededException']);
     // Already registered targets still answer success at the quota.
-    const again = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '10.4.0.2' }] }));
-    assert.deepEqual(again.successful!.map((s) => s.id), ['10.4.0.2']);
+    const again = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.4.0.2' }] }));
+    assert.deepEqual(again.successful!.map((s) => s.id), ['127.4.0.2']);
   });
 });
 
@@ -215,7 +215,7 @@ describe('targets: creation in progress', () => {
 
   it('answers 409 while the group is still being created, as AWS does', async () => {
     const tg = await t.lattice.send(new CreateTargetGroupCommand({ name: 'ip-creating', type: 'IP', config: { protocol: 'HTTP', vpcIdentifier: VPC_A } }));
-    const res = await t.wire('POST', `/targetgroups/${tg.id}/registertargets`, { targets: [{ id: '10.5.0.1' }] });
+    const res = await t.wire('POST', `/targetgroups/${tg.id}/registertargets`, { targets: [{ id: '127.5.0.1' }] });
     assert.equal(res.status, 409);
     assert.equal(res.headers.get('x-amzn-errortype'), 'ConflictException');
     assert.equal(res.json.resourceId, tg.id);
