@@ -27,6 +27,7 @@ const only = process.argv.slice(2);
 if (only.length === 0) {
   run('npx', ['tsc', '--noEmit', '-p', '.']);
   run('node', ['scripts/gen-model.mjs', '--check']);
+  run('node', ['scripts/gen-cfn-schemas.mjs', '--check']);
   run('node', ['--import', 'tsx', 'scripts/gen-coverage.ts', '--check']);
 }
 const files = only.length ? only : [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();

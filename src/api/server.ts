@@ -5,6 +5,8 @@ import type { ControlPlane } from '../control/index.js';
 import { serveRestJson } from './rest-json.js';
 import { serveTrellis, type DataPlaneView } from './trellis-endpoints.js';
 import { scopeFor, signedScope } from './scope.js';
+import type { StackEngine } from '../cfn/index.js';
+import { cloudFormationService, isQueryRequest, serveQuery, type QueryService } from './query/index.js';
 
 export interface ApiServerOptions {
   readonly cp: ControlPlane;
@@ -13,6 +15,8 @@ export interface ApiServerOptions {
   readonly version: string;
   /** Set when a data plane runs beside the API (`trellis up`). */
   readonly dataPlane?: DataPlaneView;
+  /** The stack engine behind the CloudFormation API (Query protocol, same endpoint). */
+  readonly cfn?: StackEngine;
 }
 
 /**
@@ -20,8 +24,10 @@ export interface ApiServerOptions {
  * else is an AWS API call, dispatched by protocol.
  */
 export function createApiServer(opts: ApiServerOptions): Server {
+  // The Query-protocol services, one action table each (issue 5 adds IAM and STS here).
+  const query: QueryService[] = opts.cfn ? [cloudFormationService(opts.cfn)] : [];
   const server = createServer((req, res) => {
-    void handle(opts, req, res).catch((err: unknown) => {
+    void handle(opts, query, req, res).catch((err: unknown) => {
       console.error('unhandled API error', err);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -31,13 +37,18 @@ export function createApiServer(opts: ApiServerOptions): Server {
   return server;
 }
 
-async function handle(opts: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ApiServerOptions, query: readonly QueryService[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname.startsWith('/_trellis/')) {
     await serveTrellis(req, res, url, { cp: opts.cp, defaults: opts.defaults, version: opts.version, requestId, ...(opts.dataPlane ? { dataPlane: opts.dataPlane } : {}) });
     return;
   }
-  const scope = scopeFor(opts.defaults, signedScope(req, url));
+  const signed = signedScope(req, url);
+  const scope = scopeFor(opts.defaults, signed);
+  if (isQueryRequest(req, url, signed.service)) {
+    await serveQuery(req, res, { services: query, scope, requestId, signingName: signed.service });
+    return;
+  }
   await serveRestJson(req, res, { cp: opts.cp, scope, requestId });
 }

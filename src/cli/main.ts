@@ -2,10 +2,17 @@ import { Command, InvalidArgumentError } from 'commander';
 import { defaultOptions, startTrellis, trellisVersion } from './start.js';
 import { banner } from './banner.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerCfnCommands } from './cfn-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return n;
+}
+
+function millis(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a delay is a whole number of milliseconds, 0 or more');
   return n;
 }
 
@@ -23,9 +30,12 @@ program.command('up')
   .option('--gateway-port <port>', 'the VPC gateway (HTTP proxy) port (0 picks a free one)', port, Number(process.env.TRELLIS_GATEWAY_PORT ?? defaultOptions.gatewayPort))
   .option('--no-data-plane', 'serve the API only')
   .option('--settle-delay-ms <ms>', 'how long creates stay CREATE_IN_PROGRESS', (v) => Number(v), Number(process.env.TRELLIS_SETTLE_DELAY_MS ?? 100))
-  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number; gatewayPort: number; dataPlane: boolean }) => {
+  .option('--deregistration-delay-ms <ms>', 'how long deregistered targets stay DRAINING', millis, Number(process.env.TRELLIS_DEREGISTRATION_DELAY_MS ?? 60_000))
+  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number; deregistrationDelayMs: number; gatewayPort: number; dataPlane: boolean }) => {
     if (!/^\d{12}$/.test(o.account)) throw new InvalidArgumentError('an account id is 12 digits');
-    const t = await startTrellis({ ...o, gatewayPort: o.dataPlane ? o.gatewayPort : null, control: { settleDelayMs: o.settleDelayMs } });
+    millis(String(o.deregistrationDelayMs)); // TRELLIS_DEREGISTRATION_DELAY_MS is checked here
+    const control = { settleDelayMs: o.settleDelayMs, deregistrationDelayMs: o.deregistrationDelayMs };
+    const t = await startTrellis({ ...o, gatewayPort: o.dataPlane ? o.gatewayPort : null, control });
     process.stdout.write(banner(t, o.dataDir));
     let stopping = false;
     const stop = (signal: string) => {
@@ -39,5 +49,11 @@ program.command('up')
   });
 
 registerAdminCommands(program);
+registerCfnCommands(program);
 
-await program.parseAsync(process.argv);
+// A command that fails (Trellis unreachable, an unknown VPC, a 400 from /_trellis) says why
+// in one line and exits 1, rather than with a stack trace.
+await program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

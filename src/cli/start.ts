@@ -2,8 +2,9 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { SqliteStore, type Store } from '../store/index.js';
-import { createControlPlane, type ControlConfig } from '../control/index.js';
+import { createControlPlane, type ControlConfig, type ControlPlane } from '../control/index.js';
 import { createApiServer } from '../api/index.js';
+import { createStackEngine } from '../cfn/index.js';
 import type { Scope } from '../model/index.js';
 import { logDirFor, startDataPlane, type DataPlaneRuntime } from './data-plane-runtime.js';
 
@@ -19,6 +20,13 @@ export interface TrellisOptions {
   readonly control?: Partial<ControlConfig>;
   /** The HTTP proxy gateway's port (0 picks a free one); null runs no data plane. */
   readonly gatewayPort: number | null;
+  /**
+   * How long a mutating CloudFormation call may wait for its stack operation to end before
+   * answering (the engine's `settleWaitMs`; default $TRELLIS_CFN_SETTLE_WAIT_MS or 2000).
+   * `aws cloudformation deploy` polls once at once and then every 30 s: with the outcome
+   * ready on the first poll, a deploy takes about a second instead of thirty.
+   */
+  readonly cfnSettleWaitMs?: number;
 }
 
 export interface RunningTrellis {
@@ -31,6 +39,8 @@ export interface RunningTrellis {
   readonly dataPlane?: DataPlaneRuntime;
   /** `host:port` of the proxy gateway. */
   readonly gateway?: string;
+  /** The control plane, for in-process callers (the CloudFormation providers' tests). */
+  readonly cp?: ControlPlane;
   close(): Promise<void>;
 }
 
@@ -57,7 +67,8 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
   const version = trellisVersion();
   const dataPlane = opts.gatewayPort === null ? undefined
     : await startDataPlane({ store, cp, dataDir: logDirFor(opts.dataDir), host: opts.host, gatewayPort: opts.gatewayPort });
-  const server = createApiServer({ cp, defaults: scope, version, ...(dataPlane ? { dataPlane } : {}) });
+  const cfn = createStackEngine(cp, { settleWaitMs: opts.cfnSettleWaitMs ?? Number(process.env.TRELLIS_CFN_SETTLE_WAIT_MS ?? 2000) });
+  const server = createApiServer({ cp, defaults: scope, version, cfn, ...(dataPlane ? { dataPlane } : {}) });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port, opts.host, () => ok());
@@ -67,10 +78,14 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
     url: `http://${opts.host}:${port}`,
     port,
     store,
+    cp,
     scope,
     version,
     ...(dataPlane ? { dataPlane, gateway: dataPlane.proxyAddress() } : {}),
     async close() {
+      // Stack operations still running get a moment to end before the store goes away
+      // (what they leave in progress is settled on the next start).
+      await Promise.race([cfn.idle(), new Promise<void>((r) => setTimeout(r, 5000).unref())]);
       cp.close();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -47,7 +47,35 @@ describe('checkSnapshot', () => {
       const found = checkSnapshot(breakIt(base()));
       assert.ok(found.some((v) => expected.test(v)), found.join('\n') || '(no violation found)');
     });
+    it(`finds ${what}, also counting on from the verified snapshot it was derived from`, () => {
+      const previous = base();
+      assert.deepEqual(checkSnapshot(previous), []);
+      const broken = breakIt(previous);
+      const found = checkSnapshot(broken, previous);
+      assert.ok(found.some((v) => expected.test(v)), found.join('\n') || '(no violation found)');
+      // A refused snapshot leaves the counts of `previous` as they were.
+      assert.deepEqual(checkSnapshot({ ...broken }, previous), found);
+      assert.deepEqual(checkSnapshot({ ...previous, revision: 4 }, previous), []);
+    });
   }
+
+  it('counts forwards on from a verified snapshot: a group no rule names any more must say unused', () => {
+    const previous = base();
+    assert.deepEqual(checkSnapshot(previous), []);
+    // Only the service changes (its listener forwards to the HTML group alone); the JSON
+    // group's entry is shared with `previous`, but its `unused` no longer holds.
+    const next = withListener(previous, (l) => ({
+      ...l, rules: l.rules.map((r) => ({ ...r, action: { type: 'forward' as const, targetGroups: [{ targetGroupId: ids.htmlGroup, weight: 1 }] } })),
+    }));
+    const found = checkSnapshot({ ...next, revision: 4 }, previous);
+    assert.ok(found.some((v) => v === `target group ${ids.jsonGroup}: unused is false but no action forwards to it`), found.join('\n'));
+  });
+
+  it('checks everything again when the previous snapshot did not pass', () => {
+    const broken = withListener(base(), (l) => ({ ...l, port: 81 }));
+    assert.ok(checkSnapshot(broken).some((v) => /keyed by port 80 but listens on 81/.test(v)));
+    assert.ok(checkSnapshot({ ...broken, revision: 4 }, broken).some((v) => /keyed by port 80 but listens on 81/.test(v)));
+  });
 });
 
 /** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */

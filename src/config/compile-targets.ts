@@ -17,7 +17,9 @@ import type { HealthCheckEntry, TargetEntry, TargetGroupEntry } from './snapshot
  *   exist. A target that cannot be resolved stays in the list with `unresolved` set, so
  *   ListTargets and the health checker can say why; the balancer skips it.
  * - A target whose entry carries `deregisteredAt` is draining: it gets no new requests, so
- *   it is left out of the snapshot altogether (the data plane lets in-flight ones finish).
+ *   it is left out of `targets`; it is resolved the same way into `draining` (absent when
+ *   empty), so the data plane knows which upstreams still have requests to finish and ends
+ *   them when the control plane removes the entry at the end of the drain.
  * - The port is the target's own, else the group's; LAMBDA targets have none (0).
  */
 
@@ -33,12 +35,14 @@ const HEALTH_DEFAULTS = { interval: 30, timeout: 5, healthy: 5, unhealthy: 2 } a
 /** Every target group that compiles, by id; the others become problems. */
 export function compileTargetGroups(ctx: CompileContext): Map<string, TargetGroupDraft> {
   const out = new Map<string, TargetGroupDraft>();
+  const ids = new Set<string>();
   for (const rec of ctx.all('targetgroup')) {
-    if (out.has(rec.id)) {
+    if (ids.has(rec.id)) {
       // Named with its place: the first group of that id is in the snapshot.
       ctx.problem('targetgroup', `${rec.account}/${rec.region}/${rec.id}`, 'an earlier target group record has the same id');
       continue;
     }
+    ids.add(rec.id);
     try {
       out.set(rec.id, compileTargetGroup(ctx, rec));
     } catch (err) {
@@ -48,7 +52,8 @@ export function compileTargetGroups(ctx: CompileContext): Map<string, TargetGrou
   return out;
 }
 
-function compileTargetGroup(ctx: CompileContext, rec: ResourceRecord): TargetGroupDraft {
+/** One target group (its `unused` still true); throws when it cannot be compiled. */
+export function compileTargetGroup(ctx: CompileContext, rec: ResourceRecord): TargetGroupDraft {
   const f = Fields.of(rec.doc, '');
   const type = f.oneOf('type', TYPES);
   const config = f.optChild('config') ?? Fields.of({}, 'config');
@@ -59,7 +64,8 @@ function compileTargetGroup(ctx: CompileContext, rec: ResourceRecord): TargetGro
   const hc = config.optChild('healthCheck');
   const healthCheck = (type === 'IP' || type === 'INSTANCE') && hc?.optBool('enabled') === true ? compileHealthCheck(ctx, hc) : undefined;
 
-  const targets = compileTargets(ctx, rec, f, type, port);
+  const draining: TargetEntry[] = [];
+  const targets = compileTargets(ctx, rec, f, type, port, draining);
   // Built field by field rather than with conditional spreads: 20,000 groups per rebuild.
   const entry: Mutable<TargetGroupDraft> = { id: rec.id, arn: f.str('arn'), type } as Mutable<TargetGroupDraft>;
   if (protocol) entry.protocol = protocol;
@@ -68,6 +74,7 @@ function compileTargetGroup(ctx: CompileContext, rec: ResourceRecord): TargetGro
   if (healthCheck) entry.healthCheck = healthCheck;
   if (lambdaEventStructureVersion) entry.lambdaEventStructureVersion = lambdaEventStructureVersion;
   entry.targets = targets;
+  if (draining.length > 0) entry.draining = draining;
   entry.unused = true;
   return entry;
 }
@@ -75,11 +82,13 @@ function compileTargetGroup(ctx: CompileContext, rec: ResourceRecord): TargetGro
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * The group's routable targets. The hot loop of a rebuild (one pass per target), so it
- * reads the entries directly instead of through `Fields`, and tells duplicates apart
- * without building a key string per target.
+ * The group's routable targets; draining ones go to `draining` instead. The hot loop of a
+ * rebuild (one pass per target), so it reads the entries directly instead of through
+ * `Fields`, and tells duplicates apart without building a key string per target.
  */
-function compileTargets(ctx: CompileContext, rec: ResourceRecord, f: Fields, type: TargetGroupDraft['type'], groupPort: number | undefined): TargetEntry[] {
+function compileTargets(
+  ctx: CompileContext, rec: ResourceRecord, f: Fields, type: TargetGroupDraft['type'], groupPort: number | undefined, draining: TargetEntry[],
+): TargetEntry[] {
   const targets: TargetEntry[] = [];
   const list = f.obj['targets'];
   if (list === undefined || list === null) return targets;
@@ -89,16 +98,18 @@ function compileTargets(ctx: CompileContext, rec: ResourceRecord, f: Fields, typ
   for (let i = 0; i < list.length; i++) {
     const t: unknown = list[i];
     if (!isObject(t)) throw new Malformed(`targets[${i}]`, 'an object');
-    // Draining targets take no new requests: they are not routed at all.
-    if (t['deregisteredAt'] !== undefined && t['deregisteredAt'] !== null) continue;
     const id = t['id'];
-    if (typeof id !== 'string') throw new Malformed(`targets[${i}].id`, 'a string');
     const p = t['port'];
-    let port: number | undefined;
-    if (type === 'LAMBDA') port = 0;
-    else if (p === undefined || p === null) port = groupPort;
-    else if (typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535) port = p;
-    else throw new Malformed(`targets[${i}].port`, 'an integer in 1–65535');
+    const portOk = p === undefined || p === null || (typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535);
+    const port = type === 'LAMBDA' ? 0 : p === undefined || p === null ? groupPort : (p as number);
+    // Draining targets take no new requests: they are not routed, only named. One that
+    // could not be routed anyway is left out rather than failing the group.
+    if (t['deregisteredAt'] !== undefined && t['deregisteredAt'] !== null) {
+      if (typeof id === 'string' && portOk) draining.push(resolveTarget(ctx, rec, type, id, port));
+      continue;
+    }
+    if (typeof id !== 'string') throw new Malformed(`targets[${i}].id`, 'a string');
+    if (!portOk && type !== 'LAMBDA') throw new Malformed(`targets[${i}].port`, 'an integer in 1–65535');
     // The same id and port registered twice is one target (a store never holds that).
     const seen = firstPort.get(id);
     if (seen === undefined) firstPort.set(id, port ?? -1);

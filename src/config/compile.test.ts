@@ -192,7 +192,7 @@ describe('compile: problems', () => {
     assert.deepEqual(s.problems.map((p) => p.id), ['snsa-0c0c0c0c0c0c0c0c0']);
   });
 
-  it('keeps unresolvable targets with a reason, and leaves draining targets out', () => {
+  it('keeps unresolvable targets with a reason, and names draining targets apart from the routed ones', () => {
     const b = walkthrough();
     b.targetGroup('tg-0111111111111111', 'ips', 'IP', { port: 80, protocol: 'HTTP' }, [
       { id: '127.0.0.21', port: 9000 }, { id: 'not-an-ip' }, { id: '127.0.0.22', port: 9001, deregisteredAt: '2026-01-01T00:00:00Z' },
@@ -205,6 +205,8 @@ describe('compile: problems', () => {
       { id: '127.0.0.21', port: 9000, address: '127.0.0.21' },
       { id: 'not-an-ip', port: 80, unresolved: 'not-an-ip is not an IP address' },
     ]);
+    assert.deepEqual(s.targetGroups.get('tg-0111111111111111')!.draining, [{ id: '127.0.0.22', port: 9001, address: '127.0.0.22' }]);
+    assert.equal(s.targetGroups.get('tg-0222222222222222')!.draining, undefined, 'absent when nothing drains');
     const [missing, bare] = s.targetGroups.get('tg-0222222222222222')!.targets;
     assert.match(missing!.unresolved!, /^instance i-0aaaaaaaaaaaaaaaa is not known to Trellis/);
     assert.equal(bare!.unresolved, 'instance i-0bbbbbbbbbbbbbbbb has no address');

@@ -1,6 +1,6 @@
 import { kindOfId, type ResourceKind } from '../model/index.js';
-import type { ResourceRecord } from '../store/index.js';
-import { compileListeners } from './compile-routes.js';
+import type { Place, ResourceRecord } from '../store/index.js';
+import { compileListeners, type TargetGroupCheck } from './compile-routes.js';
 import { compileTargetGroups, type TargetGroupDraft } from './compile-targets.js';
 import { compileVpcs } from './compile-vpcs.js';
 import { CompileContext } from './context.js';
@@ -44,18 +44,14 @@ export function compile(records: readonly ResourceRecord[], revision: number): R
   const policies = compileAuthPolicies(ctx);
   const logs = compileAccessLogs(ctx);
 
-  const groupCheck = (id: string): string | undefined => {
-    if (drafts.has(id)) return undefined;
-    return ctx.all('targetgroup').some((r) => r.id === id) ? 'could not be compiled' : 'does not exist';
-  };
+  const groupCheck = targetGroupCheck((id) => drafts.has(id), (id) => ctx.all('targetgroup').some((r) => r.id === id));
   const services = new Map<string, ServiceEntry>();
+  const serviceIds = new Set<string>();
   for (const rec of ctx.all('service')) {
-    if (services.has(rec.id)) { duplicate(ctx, rec); continue; }
-    try {
-      services.set(rec.id, compileService(ctx, rec, groupCheck, policies, logs));
-    } catch (err) {
-      ctx.problem('service', rec.id, reasonOf(err));
-    }
+    if (serviceIds.has(rec.id)) { duplicate(ctx, rec); continue; }
+    serviceIds.add(rec.id);
+    const entry = serviceUnit(ctx, rec, groupCheck, policies, logs);
+    if (entry) services.set(rec.id, entry);
   }
   reportOrphans(ctx);
 
@@ -70,11 +66,33 @@ export function compile(records: readonly ResourceRecord[], revision: number): R
   };
 }
 
-type PolicyIndex = ReadonlyMap<string, string>;
-type LogIndex = ReadonlyMap<string, readonly AccessLogDestination[]>;
+/** Auth policy text by `placedId` of the network or service it is attached to. */
+export type PolicyIndex = ReadonlyMap<string, string>;
+/** Access-log destinations by `placedId` of the network or service subscribed, in creation order. */
+export type LogIndex = ReadonlyMap<string, readonly AccessLogDestination[]>;
+
+/**
+ * What an action's target group is, for `compileAction`: routable (undefined) or why not. A
+ * group whose record exists but did not compile is told apart from a missing one.
+ */
+export function targetGroupCheck(compiled: (id: string) => boolean, exists: (id: string) => boolean): TargetGroupCheck {
+  return (id) => (compiled(id) ? undefined : exists(id) ? 'could not be compiled' : 'does not exist');
+}
+
+/** One service with its listeners and rules; undefined (and a problem) when it does not compile. */
+export function serviceUnit(
+  ctx: CompileContext, rec: ResourceRecord, groups: TargetGroupCheck, policies: PolicyIndex, logs: LogIndex,
+): ServiceEntry | undefined {
+  try {
+    return compileService(ctx, rec, groups, policies, logs);
+  } catch (err) {
+    ctx.problem('service', rec.id, reasonOf(err));
+    return undefined;
+  }
+}
 
 function compileService(
-  ctx: CompileContext, rec: ResourceRecord, groups: (id: string) => string | undefined, policies: PolicyIndex, logs: LogIndex,
+  ctx: CompileContext, rec: ResourceRecord, groups: TargetGroupCheck, policies: PolicyIndex, logs: LogIndex,
 ): ServiceEntry {
   const f = Fields.of(rec.doc, '');
   const hostNames: string[] = [];
@@ -101,61 +119,130 @@ function addHost(hostNames: string[], host: string | undefined): void {
 /** Listeners whose service is gone and rules whose listener is gone route nothing. */
 function reportOrphans(ctx: CompileContext): void {
   for (const rec of ctx.all('listener')) {
-    if (!ctx.get('service', rec, rec.parentId)) ctx.problem('listener', rec.id, `its service ${rec.parentId || '(none)'} does not exist`);
+    if (!ctx.get('service', rec, rec.parentId)) ctx.problem('listener', orphanId(ctx, rec), orphanReason('listener', rec.parentId));
   }
   for (const rec of ctx.all('rule')) {
-    if (!ctx.get('listener', rec, rec.parentId)) ctx.problem('rule', rec.id, `its listener ${rec.parentId || '(none)'} does not exist`);
+    if (!ctx.get('listener', rec, rec.parentId)) ctx.problem('rule', orphanId(ctx, rec), orphanReason('rule', rec.parentId));
   }
+}
+
+/**
+ * An orphan is named by its id, or by `account/region/id` when another place holds a record
+ * of the same id: that one may be in the snapshot, and a problem names what is left out.
+ */
+function orphanId(ctx: CompileContext, rec: ResourceRecord): string {
+  const elsewhere = ctx.all(rec.kind).some((r) => r.id === rec.id && (r.account !== rec.account || r.region !== rec.region));
+  return elsewhere ? `${rec.account}/${rec.region}/${rec.id}` : rec.id;
+}
+
+/** The problem of a listener whose service record, or a rule whose listener record, is missing. */
+export function orphanReason(kind: 'listener' | 'rule', parentId: string): string {
+  return `its ${kind === 'listener' ? 'service' : 'listener'} ${parentId || '(none)'} does not exist`;
 }
 
 function compileNetworks(ctx: CompileContext, services: ReadonlyMap<string, ServiceEntry>, policies: PolicyIndex, logs: LogIndex): Map<string, ServiceNetworkEntry> {
   const byHost = new Map<string, Map<string, ServiceEntry>>();
   const out = new Map<string, ServiceNetworkEntry>();
+  const ids = new Set<string>();
   for (const rec of ctx.all('servicenetwork')) {
-    if (out.has(rec.id)) { duplicate(ctx, rec); continue; }
+    if (ids.has(rec.id)) { duplicate(ctx, rec); continue; }
+    ids.add(rec.id);
     try {
-      const f = Fields.of(rec.doc, '');
       const hosts = new Map<string, ServiceEntry>();
-      const authPolicy = policies.get(placedId(rec, rec.id));
-      out.set(rec.id, {
-        id: rec.id, arn: f.str('arn'), name: f.optStr('name') ?? rec.name, account: rec.account,
-        authType: f.optOneOf('authType', AUTH_TYPES) ?? 'NONE',
-        ...(authPolicy !== undefined ? { authPolicy } : {}),
-        servicesByHost: hosts,
-        accessLogs: logs.get(placedId(rec, rec.id)) ?? [],
-      });
+      out.set(rec.id, compileNetwork(rec, hosts, policies, logs));
       byHost.set(rec.id, hosts);
     } catch (err) {
       ctx.problem('servicenetwork', rec.id, reasonOf(err));
     }
   }
+  const lookups: AssociationLookups = {
+    hosts: (id) => byHost.get(id),
+    networkExists: (place, id) => ctx.get('servicenetwork', place, id) !== undefined,
+    service: (id) => services.get(id),
+    serviceRoutable: (place, id) => {
+      const rec = ctx.get('service', place, id);
+      return rec && routableService(rec.doc);
+    },
+  };
   for (const rec of ctx.all('servicenetworkserviceassociation')) {
     try {
-      const f = Fields.of(rec.doc, '');
-      if (!ROUTABLE_SERVICE_ASSOCIATION_STATUSES.includes(f.str('status'))) continue;
-      const networkId = f.str('serviceNetworkId');
-      const serviceId = f.str('serviceId');
-      const hosts = byHost.get(networkId);
-      if (!hosts) throw new Error(`its service network ${networkId} ${ctx.get('servicenetwork', rec, networkId) ? 'could not be compiled' : 'does not exist'}`);
-      const service = services.get(serviceId);
-      if (!service) {
-        // A service that failed to compile has its own problem; only a missing one is news.
-        if (!ctx.get('service', rec, serviceId)) throw new Error(`its service ${serviceId} does not exist`);
-        continue;
-      }
-      const status = field(ctx.get('service', rec, serviceId)?.doc, 'status');
-      if (typeof status !== 'string' || !ROUTABLE_SERVICE_STATUSES.includes(status)) continue;
-      for (const host of service.hostNames) {
-        const holder = hosts.get(host);
-        if (holder && holder !== service) {
-          ctx.problem('servicenetworkserviceassociation', rec.id, `host ${host} already answers for service ${holder.id} in service network ${networkId}`);
-        } else hosts.set(host, service);
-      }
+      const target = associationOf(rec);
+      if (target) addAssociation(lookups, rec, target, (reason) => ctx.problem('servicenetworkserviceassociation', rec.id, reason));
     } catch (err) {
       ctx.problem('servicenetworkserviceassociation', rec.id, reasonOf(err));
     }
   }
   return out;
+}
+
+/** A network's entry, answering for the services later added to `hosts`. Throws when malformed. */
+export function compileNetwork(rec: ResourceRecord, hosts: ReadonlyMap<string, ServiceEntry>, policies: PolicyIndex, logs: LogIndex): ServiceNetworkEntry {
+  const f = Fields.of(rec.doc, '');
+  const authPolicy = policies.get(placedId(rec, rec.id));
+  return {
+    id: rec.id, arn: f.str('arn'), name: f.optStr('name') ?? rec.name, account: rec.account,
+    authType: f.optOneOf('authType', AUTH_TYPES) ?? 'NONE',
+    ...(authPolicy !== undefined ? { authPolicy } : {}),
+    servicesByHost: hosts,
+    accessLogs: logs.get(placedId(rec, rec.id)) ?? [],
+  };
+}
+
+/** Whether a service record's status lets it answer through its networks. */
+export function routableService(doc: unknown): boolean {
+  const status = field(doc, 'status');
+  return typeof status === 'string' && ROUTABLE_SERVICE_STATUSES.includes(status);
+}
+
+/** The network and service a routable service association joins. */
+export interface AssociationTarget {
+  readonly networkId: string;
+  readonly serviceId: string;
+}
+
+/**
+ * What a service-association record joins, read from its doc alone: undefined when its
+ * status does not route. Throws `Malformed`.
+ */
+export function associationOf(rec: ResourceRecord): AssociationTarget | undefined {
+  const f = Fields.of(rec.doc, '');
+  if (!ROUTABLE_SERVICE_ASSOCIATION_STATUSES.includes(f.str('status'))) return undefined;
+  return { networkId: f.str('serviceNetworkId'), serviceId: f.str('serviceId') };
+}
+
+/** What `addAssociation` reads of the rest of the snapshot. */
+export interface AssociationLookups {
+  /** The host map of a network that compiled; undefined when it did not. */
+  hosts(networkId: string): Map<string, ServiceEntry> | undefined;
+  /** Whether the place holds a network record of this id (compiled or not). */
+  networkExists(place: Place, id: string): boolean;
+  service(id: string): ServiceEntry | undefined;
+  /** undefined when the place holds no service record of this id, else `routableService`. */
+  serviceRoutable(place: Place, id: string): boolean | undefined;
+}
+
+/**
+ * Adds a routable association's service to its network's host map. The first association
+ * (by creation) of a host keeps it; a later one is named through `problem`. Throws when the
+ * network or service is missing. Host names clash only within one network, so the
+ * associations of each network can be replayed on their own, in creation order.
+ */
+export function addAssociation(look: AssociationLookups, rec: ResourceRecord | (Place & { readonly id: string }), a: AssociationTarget, problem: (reason: string) => void): void {
+  const hosts = look.hosts(a.networkId);
+  if (!hosts) throw new Error(`its service network ${a.networkId} ${look.networkExists(rec, a.networkId) ? 'could not be compiled' : 'does not exist'}`);
+  const service = look.service(a.serviceId);
+  const routable = look.serviceRoutable(rec, a.serviceId);
+  if (!service) {
+    // A service that failed to compile has its own problem; only a missing one is news.
+    if (routable === undefined) throw new Error(`its service ${a.serviceId} does not exist`);
+    return;
+  }
+  if (!routable) return;
+  for (const host of service.hostNames) {
+    const holder = hosts.get(host);
+    if (holder && holder !== service) problem(`host ${host} already answers for service ${holder.id} in service network ${a.networkId}`);
+    else hosts.set(host, service);
+  }
 }
 
 /**
@@ -167,12 +254,17 @@ function compileAuthPolicies(ctx: CompileContext): Map<string, string> {
   const out = new Map<string, string>();
   for (const rec of ctx.all('authpolicy')) {
     try {
-      out.set(placedId(rec, rec.id), Fields.of(rec.doc, '').str('policy'));
+      out.set(placedId(rec, rec.id), authPolicyOf(rec));
     } catch (err) {
       ctx.problem('authpolicy', rec.id, reasonOf(err));
     }
   }
   return out;
+}
+
+/** An auth-policy record's text. Throws `Malformed`. */
+export function authPolicyOf(rec: ResourceRecord): string {
+  return Fields.of(rec.doc, '').str('policy');
 }
 
 /**
@@ -182,23 +274,35 @@ function compileAuthPolicies(ctx: CompileContext): Map<string, string> {
  */
 function compileAccessLogs(ctx: CompileContext): Map<string, AccessLogDestination[]> {
   const out = new Map<string, AccessLogDestination[]>();
+  const exists = (kind: 'service' | 'servicenetwork', place: Place, id: string) => ctx.get(kind, place, id) !== undefined;
   for (const rec of ctx.all('accesslogsubscription')) {
     try {
-      const f = Fields.of(rec.doc, '');
-      const resourceId = f.str('resourceId');
-      const kind = kindOfId(resourceId);
-      if (kind !== 'servicenetwork' && kind !== 'service') continue;
-      if (kind === 'servicenetwork' && (f.optStr('serviceNetworkLogType') ?? 'SERVICE') !== 'SERVICE') continue;
-      if (!ctx.get(kind, rec, resourceId)) throw new Error(`its ${kind === 'service' ? 'service' : 'service network'} ${resourceId} does not exist`);
-      const key = placedId(rec, resourceId);
+      const dest = accessLogOf(rec, exists);
+      if (!dest) continue;
+      const key = placedId(rec, dest.resourceId);
       const list = out.get(key) ?? [];
-      list.push({ subscriptionId: rec.id, destinationArn: f.str('destinationArn'), resourceId });
+      list.push(dest);
       out.set(key, list);
     } catch (err) {
       ctx.problem('accesslogsubscription', rec.id, reasonOf(err));
     }
   }
   return out;
+}
+
+/**
+ * One access-log subscription's destination for the HTTP path: undefined when it is not for
+ * it (a RESOURCE log type, or a resource that is neither a network nor a service). Throws
+ * when malformed or when its network or service (in its place) does not exist.
+ */
+export function accessLogOf(rec: ResourceRecord, exists: (kind: 'service' | 'servicenetwork', place: Place, id: string) => boolean): AccessLogDestination | undefined {
+  const f = Fields.of(rec.doc, '');
+  const resourceId = f.str('resourceId');
+  const kind = kindOfId(resourceId);
+  if (kind !== 'servicenetwork' && kind !== 'service') return undefined;
+  if (kind === 'servicenetwork' && (f.optStr('serviceNetworkLogType') ?? 'SERVICE') !== 'SERVICE') return undefined;
+  if (!exists(kind, rec, resourceId)) throw new Error(`its ${kind === 'service' ? 'service' : 'service network'} ${resourceId} does not exist`);
+  return { subscriptionId: rec.id, destinationArn: f.str('destinationArn'), resourceId };
 }
 
 /** Clears `unused` on every group a compiled listener or rule forwards to. */
@@ -217,16 +321,21 @@ function markUsed(drafts: ReadonlyMap<string, TargetGroupDraft>, services: Reado
   return drafts;
 }
 
-/** Snapshot maps are keyed by id: a second place holding the same id is left out. */
+/**
+ * Snapshot maps are keyed by id: a second place holding the same id is left out, even when
+ * the first record did not compile (so a problem's id always names what is absent).
+ */
 function duplicate(ctx: CompileContext, rec: ResourceRecord): void {
   ctx.problem(rec.kind, `${rec.account}/${rec.region}/${rec.id}`, `an earlier ${rec.kind} record has the same id`);
 }
 
-function placedId(place: { readonly account: string; readonly region: string }, id: string): string {
+/** The key of the policy and log indexes: a resource id within its place. */
+export function placedId(place: Place, id: string): string {
   return `${place.account}\0${place.region}\0${id}`;
 }
 
-function sortProblems(problems: readonly Problem[]): Problem[] {
+/** Problems in a stable order (kind, id, reason), whatever order they were found in. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [...problems].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.id, b.id) || cmp(a.reason, b.reason));
 }

@@ -67,13 +67,17 @@ export class CompileContext {
   /** More than one place among the records: children must be filtered by place. */
   private manyPlaces = false;
 
-  constructor(records: readonly ResourceRecord[]) {
+  /**
+   * `partitionOf`: the partition of each place when the caller knows it (an incremental
+   * rebuild compiles a few records at a time, which may not carry the ARNs that tell).
+   */
+  constructor(records: readonly ResourceRecord[], private readonly partitionOverride?: (place: Place) => string) {
     let last: Place | undefined;
-    let partitionKnown = false;
+    let partitionKnown = partitionOverride !== undefined;
     for (const r of inSeqOrder(records)) {
       if (!last || !samePlace(last, r)) {
         if (last) this.manyPlaces = true;
-        partitionKnown = this.partitions.has(placeKey(r));
+        partitionKnown = partitionOverride !== undefined || this.partitions.has(placeKey(r));
       }
       if (!partitionKnown) partitionKnown = this.learnPartition(r);
       last = r;
@@ -108,6 +112,7 @@ export class CompileContext {
    * run as `aws-cn` or `aws-us-gov`); `aws` when the place has none yet.
    */
   partitionOf(place: Place): string {
+    if (this.partitionOverride) return this.partitionOverride(place);
     return this.partitions.get(placeKey(place)) ?? 'aws';
   }
 

@@ -6,3 +6,4 @@ export { checkSnapshot } from './check.js';
 export { snapshotToJson } from './serialize.js';
 export { SnapshotFollower, type SnapshotFollowerOptions } from './follower.js';
 export { cachedRebuild, fullRebuild, type CachedRebuildOptions, type Rebuild } from './rebuild.js';
+export { incrementalRebuild, type IncrementalRebuildOptions, type RebuildInfo } from './incremental.js';

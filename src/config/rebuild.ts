@@ -4,9 +4,9 @@ import type { RoutingSnapshot } from './snapshot.js';
 
 /**
  * Builds the next snapshot from the store, given the one in use (undefined at start). The
- * follower calls one at a time. Strategies: `fullRebuild` (scan and compile everything) and
- * `cachedRebuild` (keep the records, patch them from the change feed, compile). A truly
- * incremental compiler, recompiling only what a change touches, fits the same signature.
+ * follower calls one at a time. Strategies: `incrementalRebuild()` (incremental.ts, the
+ * follower's default: recompiles only what a change touches), `fullRebuild` (scan and compile
+ * everything) and `cachedRebuild` (keep the records, patch them from the change feed, compile).
  */
 export type Rebuild = (store: Store, previous: RoutingSnapshot | undefined) => Promise<RoutingSnapshot>;
 

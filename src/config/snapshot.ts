@@ -156,6 +156,13 @@ export interface TargetGroupEntry {
   /** True when no listener or rule forwards to the group: its targets are UNUSED. */
   readonly unused: boolean;
   readonly targets: readonly TargetEntry[];
+  /**
+   * Targets deregistered and still in their deregistration delay (LATTICE.md §2.7): never
+   * routed (they are not in `targets`), named so the data plane lets their in-flight
+   * requests finish and ends them when the drain is over (they leave this list). Absent
+   * when none drains.
+   */
+  readonly draining?: readonly TargetEntry[];
 }
 
 export interface HealthCheckEntry {

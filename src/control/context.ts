@@ -13,6 +13,11 @@ export interface ControlConfig {
   readonly quotas: Quotas;
   /** How long resources that AWS creates asynchronously stay `CREATE_IN_PROGRESS`. */
   readonly settleDelayMs: number;
+  /**
+   * How long a deregistered target of a group in use stays DRAINING before it leaves the
+   * group (LATTICE.md §2.7: "The default draining time is 1 minute"). Default 60,000.
+   */
+  readonly deregistrationDelayMs: number;
 }
 
 /** Health of one registered target as the data plane's checker last saw it. */

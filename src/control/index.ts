@@ -25,6 +25,7 @@ export type { CallContext, ControlConfig, ControlPlane, Handler, Handlers, Targe
 export { defaultQuotas, type Quotas } from './quotas.js';
 export { Lifecycle } from './lifecycle.js';
 export * as vpcs from './vpcs.js';
+export * as environment from './environment-records.js';
 
 /** Every operation Trellis implements, one resource module each. */
 export const handlers: Handlers = {
@@ -69,8 +70,10 @@ export async function createControlPlane(opts: ControlPlaneOptions): Promise<Con
   const config: ControlConfig = {
     quotas: { ...defaultQuotas, ...opts.config?.quotas },
     settleDelayMs: opts.config?.settleDelayMs ?? 100,
+    deregistrationDelayMs: opts.config?.deregistrationDelayMs ?? 60_000,
   };
   const lifecycle = new Lifecycle(opts.store, config.settleDelayMs, now);
   await lifecycle.resume(ASYNC_KINDS);
   return { store: opts.store, config, lifecycle, now, close: () => lifecycle.close() };
 }
+export * as stacks from './stacks.js';

@@ -1,9 +1,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { conflict, fieldError, parseArn, type Scope } from '../model/index.js';
 import type * as T from '../model/index.js';
-import type { Place, ResourceRecord, StoreTx } from '../store/index.js';
+import type { Place, ResourceRecord, StoreReader, StoreTx } from '../store/index.js';
 import { DEFAULT_PAGE_SIZE, compact, decodeToken, encodeToken, isoNow, placeOf, resolve } from './common.js';
 import type { Handlers, TargetHealth, TargetHealthView } from './context.js';
+import {
+  drainEnded, isDraining, nextDrainEnd, presentTargets, registered, startDrain, type TargetRecordEntry,
+} from './draining.js';
 import { healthChecked, type FilledConfig } from './target-group-config.js';
 import { USER_KINDS, type StoredTarget, type TargetGroupDoc } from './target-groups.js';
 import { ensureInstance, type InstanceDoc } from './vpcs.js';
@@ -24,6 +27,20 @@ import { ensureInstance, type InstanceDoc } from './vpcs.js';
  * Request-level rules stay exceptions: more than one target in one call to a LAMBDA or ALB
  * group (ValidationException naming `targets`), and a group that is not ACTIVE yet (409,
  * AWS's "Invalid resource status for this operation ... status: CREATE_IN_PROGRESS").
+ *
+ * Deregistration (LATTICE.md §2.7, draining.ts): a target of a group in use (a listener or
+ * rule forwards to it) is not removed but DRAINING for `deregistrationDelayMs`, then the
+ * lifecycle removes it. Choices where AWS is silent:
+ *   - a group in use by nothing carries no traffic, so its targets are removed at once;
+ *     so are all targets when the delay is 0;
+ *   - deregistering a draining target succeeds and keeps its original drain end;
+ *   - registering a draining target again cancels its drain (it is a normal target again,
+ *     INITIAL until checked);
+ *   - draining targets count against targetsPerTargetGroup (they are still listed, and the
+ *     doc stays bounded by the quota) but not as the one target of a LAMBDA or ALB group
+ *     (so one can be swapped for another without waiting for the drain);
+ *   - a drain whose end has passed is gone for every call, whether or not the lifecycle has
+ *     purged it yet.
  */
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
@@ -57,15 +74,18 @@ export function targetProblem(type: T.TargetGroupType, config: FilledConfig, sco
 }
 
 /**
- * A target's status in ListTargets (LATTICE.md §2.7): UNUSED while no listener or rule
- * forwards to the group (no checks run); UNAVAILABLE when the group is not health-checked
- * (ALB, LAMBDA, or checks disabled); otherwise what the data plane's checker last saw, and
- * INITIAL until it has seen anything.
+ * A target's status in ListTargets (LATTICE.md §2.7): DRAINING from its deregistration
+ * until its drain ends (the control plane's own record, so it holds without a data plane);
+ * UNUSED while no listener or rule forwards to the group (no checks run); UNAVAILABLE when
+ * the group is not health-checked (ALB, LAMBDA, or checks disabled); otherwise what the data
+ * plane's checker last saw, and INITIAL until it has seen anything.
  */
 export function targetStatus(
   group: { readonly id: string; readonly type: T.TargetGroupType; readonly config: FilledConfig },
-  inUse: boolean, target: StoredTarget, view: TargetHealthView | undefined,
+  inUse: boolean, target: TargetRecordEntry, view: TargetHealthView | undefined,
 ): TargetHealth {
+  // Before UNUSED: a target keeps draining when the listener that used its group goes away.
+  if (isDraining(target)) return { status: 'DRAINING', reasonCode: 'Target.DeregistrationInProgress' };
   if (!inUse) return { status: 'UNUSED', reasonCode: 'Target.NotInUse' };
   if (!healthChecked(group.type, group.config)) return { status: 'UNAVAILABLE', reasonCode: 'Target.HealthCheckDisabled' };
   const seen = target.port === undefined ? undefined : view?.health(group.id, target.id, target.port);
@@ -95,6 +115,11 @@ async function instanceElsewhere(tx: StoreTx, place: Place, group: TargetGroupDo
   return undefined;
 }
 
+/** Whether a listener or rule forwards to the group: only then is there traffic to drain. */
+async function inUse(tx: StoreReader, place: Place, tgId: string): Promise<boolean> {
+  return (await tx.referrers(place, tgId, USER_KINDS)).length > 0;
+}
+
 export const targetHandlers: Handlers = {
   async RegisterTargets(cp, call, input) {
     return cp.store.transact(async (tx) => {
@@ -108,7 +133,10 @@ export const targetHandlers: Handlers = {
       const place = placeOf(call);
       const limit = cp.config.quotas.targetsPerTargetGroup;
       const now = isoNow(cp);
-      const targets = [...d.targets];
+      // Drains that have ended are gone, whether or not the lifecycle purged them yet.
+      const stored = d.targets as readonly TargetRecordEntry[];
+      const targets = presentTargets(stored, cp.now());
+      let changed = targets.length !== stored.length;
       const successful: T.Target[] = [];
       const unsuccessful: T.TargetFailure[] = [];
       for (const t of input.targets) {
@@ -117,9 +145,16 @@ export const targetHandlers: Handlers = {
         if (problem) { unsuccessful.push(failure(t, 'InvalidParameterException', problem)); continue; }
         const port = d.type === 'LAMBDA' ? undefined : t.port ?? d.config.port;
         const entry: StoredTarget = compact({ id: t.id, port });
-        if (targets.some((x) => same(x, t.id, port))) { successful.push(entry); continue; }
-        if (single && targets.length > 0) {
-          unsuccessful.push(failure(t, 'ConflictException', `Target group ${d.id} of type ${d.type} already has a target; deregister ${targets[0]!.id} first.`));
+        const at = targets.findIndex((x) => same(x, t.id, port));
+        if (at >= 0) {
+          // Registering a draining target again cancels its drain.
+          if (isDraining(targets[at]!)) { targets[at] = registered(targets[at]!); changed = true; }
+          successful.push(entry);
+          continue;
+        }
+        const holder = single ? targets.find((x) => !isDraining(x)) : undefined;
+        if (holder) {
+          unsuccessful.push(failure(t, 'ConflictException', `Target group ${d.id} of type ${d.type} already has a target; deregister ${holder.id} first.`));
           continue;
         }
         if (targets.length >= limit) {
@@ -128,49 +163,67 @@ export const targetHandlers: Handlers = {
         }
         if (d.type === 'INSTANCE') await ensureInstance(tx, place, t.id, d.config.vpcIdentifier, now);
         targets.push(entry);
+        changed = true;
         successful.push(entry);
       }
-      if (targets.length !== d.targets.length) await tx.put({ ...rec, doc: { ...d, targets } });
+      if (changed) await tx.put({ ...rec, doc: { ...d, targets } });
       return { successful, unsuccessful };
     });
   },
 
   async DeregisterTargets(cp, call, input) {
-    return cp.store.transact(async (tx) => {
+    const place = placeOf(call);
+    const delay = cp.config.deregistrationDelayMs;
+    const { out, groupId, drainEnd } = await cp.store.transact(async (tx) => {
       const rec = await resolve<TargetGroupDoc>(tx, call, 'targetgroup', input.targetGroupIdentifier);
       assertActive(rec);
       const d = rec.doc;
-      let targets = [...d.targets];
+      const now = cp.now();
+      const stored = d.targets as readonly TargetRecordEntry[];
+      let targets = presentTargets(stored, now);
+      let changed = targets.length !== stored.length;
+      // Nothing to drain when no listener or rule sends the group traffic.
+      const drains = delay > 0 && await inUse(tx, place, d.id);
       const successful: T.Target[] = [];
       const unsuccessful: T.TargetFailure[] = [];
       for (const t of input.targets) {
         const port = d.type === 'LAMBDA' ? undefined : t.port ?? d.config.port;
-        if (!targets.some((x) => same(x, t.id, port))) {
+        const at = targets.findIndex((x) => same(x, t.id, port));
+        if (at < 0) {
           unsuccessful.push(failure(t, 'ResourceNotFoundException', `The target ${t.id}${port === undefined ? '' : ` on port ${port}`} is not registered with target group ${d.id}.`));
           continue;
         }
-        targets = targets.filter((x) => !same(x, t.id, port));
         successful.push(compact({ id: t.id, port }));
+        // A target already draining keeps its drain: deregistering it again changes nothing.
+        if (isDraining(targets[at]!)) continue;
+        if (drains) targets[at] = startDrain(targets[at]!, now, delay);
+        else targets = targets.filter((_, i) => i !== at);
+        changed = true;
       }
-      if (targets.length !== d.targets.length) await tx.put({ ...rec, doc: { ...d, targets } });
-      return { successful, unsuccessful };
+      if (changed) await tx.put({ ...rec, doc: { ...d, targets } });
+      return { out: { successful, unsuccessful }, groupId: d.id, drainEnd: nextDrainEnd(targets) };
     });
+    // After the commit: a purge of a rolled-back drain would find nothing to do anyway.
+    if (drainEnd !== undefined) cp.lifecycle.endDrains(place, groupId, drainEnd);
+    return out;
   },
 
   async ListTargets(cp, call, input) {
     const rec = await resolve<TargetGroupDoc>(cp.store, call, 'targetgroup', input.targetGroupIdentifier);
     const d = rec.doc;
-    const inUse = (await cp.store.referrers(placeOf(call), d.id, USER_KINDS)).length > 0;
+    const used = await inUse(cp.store, placeOf(call), d.id);
+    const now = cp.now();
+    const present = (d.targets as readonly TargetRecordEntry[]).filter((t) => !drainEnded(t, now));
     const filter = input.targets ?? [];
     // A filter entry without a port names every registration of that id.
-    const chosen = filter.length === 0 ? d.targets
-      : d.targets.filter((t) => filter.some((f) => f.id === t.id && (f.port === undefined || f.port === t.port)));
+    const chosen = filter.length === 0 ? present
+      : present.filter((t) => filter.some((f) => f.id === t.id && (f.port === undefined || f.port === t.port)));
     // Targets live inside the group's doc, so a page is an offset into that list; the token
     // names the group, and a token of another listing is refused.
     const kind = `targets/${d.id}`;
     const offset = decodeToken(kind, input.nextToken);
     const size = input.maxResults ?? DEFAULT_PAGE_SIZE;
-    const items = chosen.slice(offset, offset + size).map((t) => compact({ id: t.id, port: t.port, ...targetStatus(d, inUse, t, cp.targetHealth) }));
+    const items = chosen.slice(offset, offset + size).map((t) => compact({ id: t.id, port: t.port, ...targetStatus(d, used, t, cp.targetHealth) }));
     return compact({ items, nextToken: offset + size < chosen.length ? encodeToken(kind, offset + size) : undefined });
   },
 };

@@ -39,7 +39,8 @@ export const EMPTY_SNAPSHOT: RoutingSnapshot = {
  * with the access-log sink, the metrics and the health source given as contracts. It holds
  * one RoutingSnapshot by reference; `setSnapshot` swaps it atomically (requests in flight
  * finish on the snapshot they started with), keeps the balancers' state of rules and groups
- * that remain, and closes the upstream pools of targets that left (gracefully).
+ * that remain, and closes the upstream pools of targets that left (gracefully: a draining
+ * target's in-flight requests finish; see upstream/pools.ts).
  */
 export class DataPlane {
   private readonly path: RequestPath;
@@ -71,6 +72,11 @@ export class DataPlane {
   /** The origins that have an upstream pool (for tests and `trellis status`). */
   upstreamOrigins(): string[] {
     return this.pools.origins();
+  }
+
+  /** The origins of draining targets whose requests are still finishing (tests, status). */
+  drainingOrigins(): string[] {
+    return this.pools.drainingOrigins();
   }
 
   /** Starts the HTTP forward-proxy gateway (user name = VPC id). Port 0 picks a free port. */

@@ -24,12 +24,17 @@ export type LatticeKind = keyof typeof latticeKinds;
  * Kinds Trellis keeps beside Lattice's: the EC2 and ELB objects that Lattice refers to
  * (VPC endpoints of type ServiceNetwork are created through EC2 on AWS, hence here).
  */
-export type EnvironmentKind = 'vpc' | 'securitygroup' | 'instance' | 'loadbalancer' | 'servicenetworkvpcendpointassociation';
+export type EnvironmentKind = 'vpc' | 'securitygroup' | 'instance' | 'loadbalancer' | 'servicenetworkvpcendpointassociation'
+  // IAM's roles and OIDC providers (AWS::IAM::Role / ::OIDCProvider), kept for the auth checks.
+  | 'iamrole' | 'oidcprovider';
 
 /** Policies are stored as records keyed by the id of the resource they are attached to. */
 export type PolicyKind = 'authpolicy' | 'resourcepolicy';
 
-export type ResourceKind = LatticeKind | EnvironmentKind | PolicyKind;
+/** CloudFormation's state: stacks (with their resources and outputs), events, change sets. */
+export type StackKind = 'stack' | 'stackevent' | 'changeset';
+
+export type ResourceKind = LatticeKind | EnvironmentKind | PolicyKind | StackKind;
 
 const byPrefix = new Map<string, LatticeKind>(Object.entries(latticeKinds).map(([k, v]) => [v.prefix, k as LatticeKind]));
 

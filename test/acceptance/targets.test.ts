@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateListenerCommand, CreateServiceCommand, CreateTargetGroupCommand, DeregisterTargetsCommand, GetTargetGroupCommand,
-  ListTargetsCommand, RegisterTargetsCommand, UpdateTargetGroupCommand, type TargetGroupConfig, type TargetGroupType,
+  CreateListenerCommand, CreateServiceCommand, CreateTargetGroupCommand, DeleteListenerCommand, DeregisterTargetsCommand, GetTargetGroupCommand,
+  ListListenersCommand, ListServicesCommand, ListTargetsCommand, RegisterTargetsCommand, UpdateTargetGroupCommand, type TargetGroupConfig, type TargetGroupType,
 } from '@aws-sdk/client-vpc-lattice';
 import { bootTrellis, eventually, rejects, type TestTrellis } from '../support/trellis.js';
 
@@ -206,6 +206,19 @@ describe('targets: group state and quota', () => {
     const again = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.4.0.2' }] }));
     assert.deepEqual(again.successful!.map((s) => s.id), ['127.4.0.2']);
   });
+
+  it('counts draining targets against the quota until their drain ends or is cancelled', async () => {
+    const tg = await activeGroup(t, 'ip-quota-drain', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
+    await useGroup(t, 'uses-quota-drain', tg.id);
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.4.1.1' }, { id: '127.4.1.2' }] }));
+    await t.lattice.send(new DeregisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.4.1.1' }] }));
+    const full = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.4.1.3' }] }));
+    assert.deepEqual(full.unsuccessful!.map((u) => `${u.id}/${u.failureCode}`), ['127.4.1.3/ServiceQuotaExceededException']);
+    // Registering the draining target again takes no new place: it cancels the drain.
+    const back = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.4.1.1' }] }));
+    assert.deepEqual(back.successful, [{ id: '127.4.1.1', port: 80 }]);
+    assert.deepEqual((await list(t, tg.id)).map((i) => `${i.id}:${i.status}`), ['127.4.1.1:INITIAL', '127.4.1.2:INITIAL']);
+  });
 });
 
 describe('targets: creation in progress', () => {
@@ -222,5 +235,104 @@ describe('targets: creation in progress', () => {
     assert.equal(res.json.resourceType, 'TARGET_GROUP');
     assert.match(res.json.message, /status: CREATE_IN_PROGRESS/);
     assert.deepEqual(await list(t, tg.id!), []);
+  });
+});
+
+describe('targets: deregistration delay (DRAINING)', () => {
+  let t: TestTrellis;
+  // The default delay (1 minute): nothing ends a drain while these tests run.
+  before(async () => { t = await bootTrellis(); });
+  after(async () => { await t.close(); });
+
+  const DRAINING = { status: 'DRAINING', reasonCode: 'Target.DeregistrationInProgress' };
+
+  it('keeps a deregistered target of a group in use DRAINING for the delay, with its drain in the record', async () => {
+    const tg = await activeGroup(t, 'ip-drain', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
+    await useGroup(t, 'uses-ip-drain', tg.id);
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.0.1' }, { id: '127.6.0.2' }] }));
+    const before = Date.now();
+    const res = await t.wire('POST', `/targetgroups/${tg.id}/deregistertargets`, { targets: [{ id: '127.6.0.1' }] });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json, { successful: [{ id: '127.6.0.1', port: 80 }], unsuccessful: [] });
+
+    const listed = await t.wire('POST', `/targetgroups/${tg.id}/listtargets`, {});
+    assert.deepEqual(listed.json.items, [
+      { id: '127.6.0.1', port: 80, ...DRAINING },
+      { id: '127.6.0.2', port: 80, status: 'INITIAL', reasonCode: 'Elb.RegistrationInProgress' },
+    ]);
+    const rec = await t.store.get('targetgroup', PLACE, tg.id);
+    const entry = (rec!.doc.targets as { id: string; deregisteredAt?: string; drainUntil?: string }[])[0]!;
+    const at = Date.parse(entry.deregisteredAt!);
+    assert.ok(at >= before - 1000 && at <= Date.now(), 'deregisteredAt is when the call ran');
+    assert.equal(Date.parse(entry.drainUntil!) - at, 60_000, 'the default delay is one minute');
+
+    // Deregistering it again succeeds and keeps the drain as it was.
+    const again = await t.lattice.send(new DeregisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.0.1' }] }));
+    assert.deepEqual(again.successful, [{ id: '127.6.0.1', port: 80 }]);
+    const after = await t.store.get('targetgroup', PLACE, tg.id);
+    assert.deepEqual((after!.doc.targets as unknown[])[0], entry);
+    // A filter finds a draining target like any other.
+    const filtered = await t.lattice.send(new ListTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.0.1' }] }));
+    assert.deepEqual(filtered.items, [{ id: '127.6.0.1', port: 80, ...DRAINING }]);
+  });
+
+  it('cancels the drain when the target is registered again', async () => {
+    const tg = await activeGroup(t, 'ip-drain-back', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
+    await useGroup(t, 'uses-ip-drain-back', tg.id);
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.1.1', port: 8080 }] }));
+    await t.lattice.send(new DeregisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.1.1', port: 8080 }] }));
+    assert.equal((await list(t, tg.id))[0]!.status, 'DRAINING');
+    const back = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.1.1', port: 8080 }] }));
+    assert.deepEqual(back.successful, [{ id: '127.6.1.1', port: 8080 }]);
+    assert.deepEqual(await list(t, tg.id), [{ id: '127.6.1.1', port: 8080, status: 'INITIAL', reasonCode: 'Elb.RegistrationInProgress' }]);
+    const rec = await t.store.get('targetgroup', PLACE, tg.id);
+    assert.deepEqual(rec!.doc.targets, [{ id: '127.6.1.1', port: 8080 }], 'no drain fields left behind');
+  });
+
+  it('keeps DRAINING when the listener goes away, and lets an ALB group take a new ALB meanwhile', async () => {
+    const tg = await activeGroup(t, 'alb-drain', 'ALB', { protocol: 'HTTP', vpcIdentifier: VPC_A });
+    await useGroup(t, 'uses-alb-drain', tg.id);
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: ALB_ARN }] }));
+    await t.lattice.send(new DeregisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: ALB_ARN }] }));
+    const other = ALB_ARN.replace('internal-orders', 'internal-billing');
+    const swap = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: other }] }));
+    assert.deepEqual(swap.successful, [{ id: other, port: 80 }]);
+    assert.deepEqual((await list(t, tg.id)).map((i) => `${i.id === ALB_ARN ? 'old' : 'new'}:${i.status}`), ['old:DRAINING', 'new:UNAVAILABLE']);
+    // While the new one is registered, a third one is still a conflict.
+    const third = await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: ALB_ARN.replace('internal-orders', 'internal-third') }] }));
+    assert.equal(third.unsuccessful![0]!.failureCode, 'ConflictException');
+    // The group falls out of use: the registered target is UNUSED, the draining one drains on.
+    const svc = (await t.lattice.send(new ListServicesCommand({}))).items!.find((i) => i.name === 'uses-alb-drain')!;
+    const listener = (await t.lattice.send(new ListListenersCommand({ serviceIdentifier: svc.id }))).items![0]!;
+    await t.lattice.send(new DeleteListenerCommand({ serviceIdentifier: svc.id, listenerIdentifier: listener.id }));
+    assert.deepEqual((await list(t, tg.id)).map((i) => i.status), ['DRAINING', 'UNUSED']);
+  });
+
+  it('removes the targets of a group nothing forwards to at once: there is nothing to drain', async () => {
+    const tg = await activeGroup(t, 'ip-drain-unused', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.2.1' }, { id: '127.6.2.2' }] }));
+    await t.lattice.send(new DeregisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.6.2.1' }] }));
+    assert.deepEqual((await list(t, tg.id)).map((i) => `${i.id}:${i.status}`), ['127.6.2.2:UNUSED']);
+  });
+});
+
+describe('targets: the end of a drain', () => {
+  let t: TestTrellis;
+  before(async () => { t = await bootTrellis({ deregistrationDelayMs: 300 }); });
+  after(async () => { await t.close(); });
+
+  it('removes the target from the group once the delay is over, with a write', async () => {
+    const tg = await activeGroup(t, 'ip-drain-end', 'IP', { protocol: 'HTTP', vpcIdentifier: VPC_A });
+    await useGroup(t, 'uses-ip-drain-end', tg.id);
+    await t.lattice.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.7.0.1' }, { id: '127.7.0.2' }] }));
+    await t.lattice.send(new DeregisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.7.0.1' }] }));
+    const rec = await t.store.get('targetgroup', PLACE, tg.id);
+    assert.equal((rec!.doc.targets as { drainUntil?: string }[])[0]!.drainUntil !== undefined, true, 'draining first');
+    await eventually(async () => (await list(t, tg.id)).length === 1);
+    assert.deepEqual((await list(t, tg.id)).map((i) => i.id), ['127.7.0.2']);
+    // Gone from the record too (what the data plane compiles), not only hidden by ListTargets.
+    await eventually(async () => ((await t.store.get('targetgroup', PLACE, tg.id))!.doc.targets as unknown[]).length === 1);
+    const gone = await t.lattice.send(new DeregisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.7.0.1' }] }));
+    assert.equal(gone.unsuccessful![0]!.failureCode, 'ResourceNotFoundException');
   });
 });

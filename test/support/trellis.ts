@@ -26,11 +26,15 @@ export interface TestTrellis extends RunningTrellis {
  * way a user would: only the endpoint differs from AWS. `dataPlane: true` also starts the
  * data plane (proxy gateway on port 0, health checks, access logs).
  */
-export async function bootTrellis(opts: { settleDelayMs?: number; quotas?: Record<string, number>; dataPlane?: boolean } = {}): Promise<TestTrellis> {
+export async function bootTrellis(opts: { settleDelayMs?: number; deregistrationDelayMs?: number; quotas?: Record<string, number>; dataPlane?: boolean } = {}): Promise<TestTrellis> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trellis-test-'));
   const t = await startTrellis({
     port: 0, host: '127.0.0.1', dataDir, region: 'us-east-1', account: '111122223333',
-    control: { settleDelayMs: opts.settleDelayMs ?? 20, ...(opts.quotas ? { quotas: opts.quotas as never } : {}) },
+    control: {
+      settleDelayMs: opts.settleDelayMs ?? 20,
+      ...(opts.deregistrationDelayMs !== undefined ? { deregistrationDelayMs: opts.deregistrationDelayMs } : {}),
+      ...(opts.quotas ? { quotas: opts.quotas as never } : {}),
+    },
     // The API tests run without a data plane: no health checker probing what they register.
     gatewayPort: opts.dataPlane ? 0 : null,
   });

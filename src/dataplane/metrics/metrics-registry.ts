@@ -92,7 +92,9 @@ export class MetricsRegistry implements RequestMetrics {
   update(snapshot: RoutingSnapshot): void {
     for (const id of snapshot.services.keys()) if (!this.services.has(id)) this.services.set(id, new ServiceSeries());
     for (const id of snapshot.targetGroups.keys()) if (!this.groups.has(id)) this.groups.set(id, new GroupSeries());
-    for (const [id, s] of this.services) if (!snapshot.services.has(id) && s.active === 0) this.services.delete(id);
+    // `service="-"` counts local replies that reached no service (unknown host or VPC): it is
+    // in no snapshot, and dropping it on every swap would reset its counters.
+    for (const [id, s] of this.services) if (id !== '-' && !snapshot.services.has(id) && s.active === 0) this.services.delete(id);
     for (const [id, g] of this.groups) if (!snapshot.targetGroups.has(id) && g.active === 0) this.groups.delete(id);
   }
 
