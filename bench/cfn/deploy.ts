@@ -1,4 +1,4 @@
-// Deploys the walkthrough's three stacks (examples/walkthrough-cfn) through the
+// Deploys the walkthrough's three stacks (examples/walkthrough) through the
 // CloudFormation API and times each from CreateStack to CREATE_COMPLETE, then deletes them;
 // several rounds. Issue 4's target: the three stacks end to end in ≤ 1 s.
 //   node --import tsx bench/cfn/deploy.ts [--rounds 5]
@@ -9,7 +9,7 @@ import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeS
 import { startTrellis } from '../../src/cli/start.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
-const dir = new URL('../../examples/walkthrough-cfn/', import.meta.url);
+const dir = new URL('../../examples/walkthrough/', import.meta.url);
 const stacks = [
   ['lattice-ec2', 'ec2-formation.yaml'], ['lattice-ecs', 'ecs-formation.yaml'], ['lattice-itself', 'lattice-formation.yaml'],
 ] as const;

@@ -5,8 +5,11 @@ import {
 import { handlerFor, type ControlPlane } from '../control/index.js';
 import { Router } from './router.js';
 import { readBody, sendError, sendJson } from './http-io.js';
+import { authenticate, authorize, latticeResource, type ApiAuth } from './authenticate.js';
 
 const router = new Router();
+/** The SigV4 signing name of the VPC Lattice control plane. */
+const SIGNING_NAMES: readonly string[] = ['vpc-lattice'];
 
 /** Builds an operation's input from path parameters, query string and JSON body, by the model. */
 export function buildInput(op: OperationDef, params: Readonly<Record<string, string>>, query: URLSearchParams, body: Record<string, unknown>): Record<string, unknown> {
@@ -38,6 +41,8 @@ export interface RestJsonContext {
   readonly cp: ControlPlane;
   readonly scope: Scope;
   readonly requestId: string;
+  /** The SigV4 and authorize steps; absent, every call acts as the account's admin. */
+  readonly auth?: ApiAuth;
 }
 
 /**
@@ -50,7 +55,13 @@ export async function serveRestJson(req: IncomingMessage, res: ServerResponse, c
   if (route.kind !== 'match') {
     // Drain the body so the connection stays usable, then answer as AWS does for a path
     // or method the model does not have.
-    await readBody(req).catch(() => undefined);
+    const drained = await readBody(req).catch(() => undefined);
+    if (ctx.auth) {
+      try { authenticate(ctx.auth, req, drained ?? Buffer.alloc(0), ctx.scope, SIGNING_NAMES, 'rest-json'); } catch (err) {
+        if (err instanceof AwsError) { sendError(res, ctx.requestId, err); return; }
+        throw err;
+      }
+    }
     const message = route.kind === 'wrong-method'
       ? `The method ${req.method} is not allowed on ${url.pathname}.`
       : `No operation matches ${req.method} ${url.pathname}.`;
@@ -60,6 +71,10 @@ export async function serveRestJson(req: IncomingMessage, res: ServerResponse, c
   const { op, params } = route;
   try {
     const raw = await readBody(req);
+    const caller = ctx.auth ? authenticate(ctx.auth, req, raw, ctx.scope, SIGNING_NAMES, 'rest-json') : { scope: ctx.scope };
+    // IAM names BatchUpdateRule's permission vpc-lattice:UpdateRule (LATTICE.md §9).
+    const action = `vpc-lattice:${op.name === 'BatchUpdateRule' ? 'UpdateRule' : op.name}`;
+    if (ctx.auth) await authorize(ctx.auth, caller, action, latticeResource(op.name, params, caller.scope), 'rest-json');
     let body: Record<string, unknown> = {};
     if (raw.length > 0) {
       let parsed: unknown;
@@ -73,7 +88,7 @@ export async function serveRestJson(req: IncomingMessage, res: ServerResponse, c
     if (op.input) assertValid(checkShape(op.input, input));
     const handler = handlerFor(op.name);
     if (!handler) throw new AwsError('InternalServerException', `${op.name} is not implemented by Trellis yet.`, {}, 501);
-    const output = await handler(ctx.cp, { scope: ctx.scope, requestId: ctx.requestId }, input as never);
+    const output = await handler(ctx.cp, { scope: caller.scope, requestId: ctx.requestId }, input as never);
     sendJson(res, ctx.requestId, op.successCode, op.successCode === 204 ? undefined : output);
   } catch (err) {
     if (err instanceof AwsError) sendError(res, ctx.requestId, err);

@@ -6,7 +6,9 @@ import { serveRestJson } from './rest-json.js';
 import { serveTrellis, type DataPlaneView } from './trellis-endpoints.js';
 import { scopeFor, signedScope } from './scope.js';
 import type { StackEngine } from '../cfn/index.js';
-import { cloudFormationService, isQueryRequest, serveQuery, type QueryService } from './query/index.js';
+import { cloudFormationService, iamService, isQueryRequest, serveQuery, stsService, type IdentityServices, type QueryService } from './query/index.js';
+import { credentialLookup, identityContext, identityPolicies, staticLookup, type Credential } from '../iam/index.js';
+import type { ApiAuth } from './authenticate.js';
 
 export interface ApiServerOptions {
   readonly cp: ControlPlane;
@@ -17,6 +19,12 @@ export interface ApiServerOptions {
   readonly dataPlane?: DataPlaneView;
   /** The stack engine behind the CloudFormation API (Query protocol, same endpoint). */
   readonly cfn?: StackEngine;
+  /** The identity store and credential cache behind IAM and STS; built over `cp.store` when absent. */
+  readonly identity?: IdentityServices;
+  /** `--enforce-iam`: every AWS API call must be signed by a known key and allowed by its policies. */
+  readonly enforceIam?: boolean;
+  /** Keys known before any IAM user exists: the bootstrap admin key (the account root). */
+  readonly bootstrapKeys?: readonly Credential[];
 }
 
 /**
@@ -26,18 +34,32 @@ export interface ApiServerOptions {
 export function createApiServer(opts: ApiServerOptions): Server {
   // The Query-protocol services, one action table each (issue 5 adds IAM and STS here).
   const query: QueryService[] = opts.cfn ? [cloudFormationService(opts.cfn)] : [];
+  const identity = opts.identity ?? {
+    ctx: identityContext(opts.cp.store, { now: () => opts.cp.now() }),
+    credentials: credentialLookup(opts.cp.store, { partition: opts.defaults.partition }),
+  };
+  query.push(iamService(identity), stsService(identity));
+  const auth: ApiAuth = {
+    enforce: opts.enforceIam ?? false,
+    lookup: staticLookup(opts.bootstrapKeys ?? [], identity.credentials),
+    policiesOf: (principal) => identityPolicies(identity.ctx.store, principal, identity.ctx.awsManaged),
+    // The control plane's clock: tests inject one to replay requests beyond the skew.
+    now: () => opts.cp.now(),
+  };
   const server = createServer((req, res) => {
-    void handle(opts, query, req, res).catch((err: unknown) => {
+    void handle(opts, query, auth, req, res).catch((err: unknown) => {
       console.error('unhandled API error', err);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
   server.keepAliveTimeout = 65_000;
+  // A cache this server built is this server's to stop.
+  if (!opts.identity) server.on('close', () => identity.credentials.close());
   return server;
 }
 
-async function handle(opts: ApiServerOptions, query: readonly QueryService[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ApiServerOptions, query: readonly QueryService[], auth: ApiAuth, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname.startsWith('/_trellis/')) {
@@ -47,8 +69,8 @@ async function handle(opts: ApiServerOptions, query: readonly QueryService[], re
   const signed = signedScope(req, url);
   const scope = scopeFor(opts.defaults, signed);
   if (isQueryRequest(req, url, signed.service)) {
-    await serveQuery(req, res, { services: query, scope, requestId, signingName: signed.service });
+    await serveQuery(req, res, { services: query, scope, requestId, signingName: signed.service, accessKeyId: signed.accessKeyId, auth });
     return;
   }
-  await serveRestJson(req, res, { cp: opts.cp, scope, requestId });
+  await serveRestJson(req, res, { cp: opts.cp, scope, requestId, auth });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SnapshotFollower, type RoutingSnapshot } from '../config/index.js';
 import type { ControlPlane } from '../control/index.js';
 import {
-  DataPlane, FileAccessLogSink, HealthChecker, MetricsRegistry, PROMETHEUS_CONTENT_TYPE, healthView, type GatewayAddress,
+  DataPlane, FileAccessLogSink, diffEntries, vpcIdOf, HealthChecker, MetricsRegistry, PROMETHEUS_CONTENT_TYPE, healthView, type GatewayAddress,
 } from '../dataplane/index.js';
 import type { SqliteStore } from '../store/index.js';
 import type { DataPlaneView } from '../api/index.js';
@@ -37,19 +37,43 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
   const dp = new DataPlane({ accessLog, metrics, health });
   const vpcGateways = new Map<string, Promise<GatewayAddress>>();
 
+  let applied: RoutingSnapshot | undefined;
+  let closed = false;
   const apply = (s: RoutingSnapshot): void => {
+    if (closed || s === applied) return;
+    const prev = applied;
+    applied = s;
     health.update(s);
     metrics.update(s);
     dp.setSnapshot(s);
-    for (const [vpcId, vpc] of s.vpcs) {
-      if (vpc.association && !vpcGateways.has(vpcId)) vpcGateways.set(vpcId, dp.listenVpc(vpcId, 0, opts.host));
-    }
-    for (const [vpcId, address] of vpcGateways) {
-      if (!s.vpcs.get(vpcId)?.association) {
-        vpcGateways.delete(vpcId);
-        void address.then((a) => a.close());
+    // Only VPCs whose entry changed can have gained or lost their association.
+    diffEntries(prev?.vpcs, s.vpcs, vpcIdOf, (vpcId, _before, vpc) => {
+      if (vpc?.association) {
+        if (!vpcGateways.has(vpcId)) vpcGateways.set(vpcId, dp.listenVpc(vpcId, 0, opts.host));
+        return;
       }
-    }
+      const address = vpcGateways.get(vpcId);
+      if (address === undefined) return;
+      vpcGateways.delete(vpcId);
+      void address.then((a) => a.close());
+    });
+  };
+  // The follower publishes from the commit that the API is answering: the data plane takes
+  // the snapshot on the next turn of the event loop (setImmediate), so the response is not
+  // held behind it. Snapshots published meanwhile coalesce: only the latest is applied,
+  // and every consumer diffs against what it applied last. (Measured at 10,000 services
+  // against applying in the publish call: the same write → routed figures within noise,
+  // since a swap now costs ~1-3 ms; kept for the coalescing and the API's tail.)
+  let next: RoutingSnapshot | undefined;
+  const applyLater = (s: RoutingSnapshot): void => {
+    const scheduled = next !== undefined;
+    next = s;
+    if (scheduled) return;
+    setImmediate(() => {
+      const latest = next!;
+      next = undefined;
+      try { apply(latest); } catch (err) { console.error('snapshot apply:', err instanceof Error ? err.message : err); }
+    });
   };
 
   const follower = await SnapshotFollower.start(opts.store, {
@@ -57,13 +81,14 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
     onError: (err) => console.error('snapshot:', err instanceof Error ? err.message : err),
   });
   apply(follower.current());
-  follower.onSnapshot(apply);
+  follower.onSnapshot(applyLater);
   opts.cp.targetHealth = healthView(health);
   const proxy = await dp.listenProxy(opts.gatewayPort, opts.host);
 
   return {
     proxy,
-    current: () => follower.current(),
+    // What the data plane routes by (the follower's newest may be one turn ahead of it).
+    current: () => applied ?? follower.current(),
     metrics: () => ({ contentType: PROMETHEUS_CONTENT_TYPE, body: metrics.render() }),
     async vpcEndpoints() {
       const out: { vpcId: string; address: string }[] = [];
@@ -75,10 +100,11 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
     },
     proxyAddress: () => `${proxy.host}:${proxy.port}`,
     status: () => {
-      const s = follower.current();
+      const s = applied ?? follower.current();
       return { revision: s.revision, problems: s.problems };
     },
     async close() {
+      closed = true;
       await follower.close();
       health.close();
       await dp.close();

@@ -10,6 +10,11 @@ function port(value: string): number {
   return n;
 }
 
+/** A boolean environment variable: 1/true/yes/on (any case) are true. */
+function envFlag(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
 function millis(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a delay is a whole number of milliseconds, 0 or more');
@@ -29,9 +34,10 @@ program.command('up')
   .option('--account <id>', 'the account id of the local user', process.env.TRELLIS_ACCOUNT ?? defaultOptions.account)
   .option('--gateway-port <port>', 'the VPC gateway (HTTP proxy) port (0 picks a free one)', port, Number(process.env.TRELLIS_GATEWAY_PORT ?? defaultOptions.gatewayPort))
   .option('--no-data-plane', 'serve the API only')
+  .option('--enforce-iam', 'require SigV4-signed, policy-allowed AWS API calls (the bootstrap key in <data-dir>/credentials is the admin)', envFlag(process.env.TRELLIS_ENFORCE_IAM))
   .option('--settle-delay-ms <ms>', 'how long creates stay CREATE_IN_PROGRESS', (v) => Number(v), Number(process.env.TRELLIS_SETTLE_DELAY_MS ?? 100))
   .option('--deregistration-delay-ms <ms>', 'how long deregistered targets stay DRAINING', millis, Number(process.env.TRELLIS_DEREGISTRATION_DELAY_MS ?? 60_000))
-  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number; deregistrationDelayMs: number; gatewayPort: number; dataPlane: boolean }) => {
+  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number; deregistrationDelayMs: number; gatewayPort: number; dataPlane: boolean; enforceIam: boolean }) => {
     if (!/^\d{12}$/.test(o.account)) throw new InvalidArgumentError('an account id is 12 digits');
     millis(String(o.deregistrationDelayMs)); // TRELLIS_DEREGISTRATION_DELAY_MS is checked here
     const control = { settleDelayMs: o.settleDelayMs, deregistrationDelayMs: o.deregistrationDelayMs };

@@ -7,6 +7,7 @@ import { createApiServer } from '../api/index.js';
 import { createStackEngine } from '../cfn/index.js';
 import type { Scope } from '../model/index.js';
 import { logDirFor, startDataPlane, type DataPlaneRuntime } from './data-plane-runtime.js';
+import { ensureBootstrapKey, type BootstrapKey } from '../iam/index.js';
 
 export interface TrellisOptions {
   /** API port; 0 picks a free one. */
@@ -27,6 +28,11 @@ export interface TrellisOptions {
    * ready on the first poll, a deploy takes about a second instead of thirty.
    */
   readonly cfnSettleWaitMs?: number;
+  /**
+   * `--enforce-iam`: every AWS API call must be signed by a known key (the bootstrap key in
+   * `<dataDir>/credentials`, or an IAM user's or session's) and allowed by its policies.
+   */
+  readonly enforceIam?: boolean;
 }
 
 export interface RunningTrellis {
@@ -41,6 +47,9 @@ export interface RunningTrellis {
   readonly gateway?: string;
   /** The control plane, for in-process callers (the CloudFormation providers' tests). */
   readonly cp?: ControlPlane;
+  /** The bootstrap admin key (the account root), written to `<dataDir>/credentials`. */
+  readonly bootstrap: BootstrapKey;
+  readonly enforceIam: boolean;
   close(): Promise<void>;
 }
 
@@ -68,7 +77,9 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
   const dataPlane = opts.gatewayPort === null ? undefined
     : await startDataPlane({ store, cp, dataDir: logDirFor(opts.dataDir), host: opts.host, gatewayPort: opts.gatewayPort });
   const cfn = createStackEngine(cp, { settleWaitMs: opts.cfnSettleWaitMs ?? Number(process.env.TRELLIS_CFN_SETTLE_WAIT_MS ?? 2000) });
-  const server = createApiServer({ cp, defaults: scope, version, cfn, ...(dataPlane ? { dataPlane } : {}) });
+  const bootstrap = ensureBootstrapKey(opts.dataDir, scope.account, scope.partition);
+  const enforceIam = opts.enforceIam ?? false;
+  const server = createApiServer({ cp, defaults: scope, version, cfn, enforceIam, bootstrapKeys: [bootstrap], ...(dataPlane ? { dataPlane } : {}) });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port, opts.host, () => ok());
@@ -81,6 +92,8 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
     cp,
     scope,
     version,
+    bootstrap,
+    enforceIam,
     ...(dataPlane ? { dataPlane, gateway: dataPlane.proxyAddress() } : {}),
     async close() {
       // Stack operations still running get a moment to end before the store goes away

@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { RoutingSnapshot } from '../config/index.js';
+import type { RoutingSnapshot, ServiceEntry } from '../config/index.js';
 import { Balancer } from './balancer/balancer.js';
 import type { AccessLogSink, RequestMetrics, TargetHealthSource } from './contracts.js';
 import type { ExchangeContext } from './gateway/exchange.js';
 import { createGatewayServer } from './gateway/gateways.js';
 import { RequestPath } from './gateway/request-path.js';
+import { diffEntries, entryId } from './snapshot-diff.js';
 import { UpstreamPools } from './upstream/pools.js';
 
 export interface DataPlaneOptions {
@@ -30,6 +31,13 @@ export interface VpcGatewayOptions {
   readonly listenerPort?: number;
 }
 
+/** What one `setSnapshot` walked (see `DataPlane.lastSwap`). */
+export interface SwapWork {
+  readonly services: number;
+  readonly targetGroups: number;
+  readonly origins: number;
+}
+
 export const EMPTY_SNAPSHOT: RoutingSnapshot = {
   revision: 0, vpcs: new Map(), serviceNetworks: new Map(), services: new Map(), targetGroups: new Map(), problems: [],
 };
@@ -40,7 +48,8 @@ export const EMPTY_SNAPSHOT: RoutingSnapshot = {
  * one RoutingSnapshot by reference; `setSnapshot` swaps it atomically (requests in flight
  * finish on the snapshot they started with), keeps the balancers' state of rules and groups
  * that remain, and closes the upstream pools of targets that left (gracefully: a draining
- * target's in-flight requests finish; see upstream/pools.ts).
+ * target's in-flight requests finish; see upstream/pools.ts). A swap walks only the
+ * entries that are not the previous snapshot's objects, so it costs what changed.
  */
 export class DataPlane {
   private readonly path: RequestPath;
@@ -48,25 +57,59 @@ export class DataPlane {
   private readonly balancer: Balancer;
   private readonly pools = new UpstreamPools();
   private readonly servers = new Set<Server>();
+  private work: SwapWork = { services: 0, targetGroups: 0, origins: 0 };
 
   constructor(opts: DataPlaneOptions) {
     this.ctx = { accessLog: opts.accessLog, metrics: opts.metrics, now: opts.now ?? Date.now };
     this.balancer = new Balancer(opts.health);
-    this.path = new RequestPath(opts.snapshot ?? EMPTY_SNAPSHOT, this.balancer, this.pools);
+    const first = opts.snapshot ?? EMPTY_SNAPSHOT;
+    this.path = new RequestPath(first, this.balancer, this.pools);
+    // The pools count origins from here on; later swaps move the counts by the difference.
+    this.pools.retain(first);
   }
 
   get snapshot(): RoutingSnapshot {
     return this.path.snapshot;
   }
 
+  /**
+   * Swaps the snapshot, then reconciles the balancer and the upstream pools with it by entry
+   * identity (see snapshot-diff.ts): only services and target groups whose entry is not the
+   * previous snapshot's object are walked, so a swap costs what changed.
+   */
   setSnapshot(s: RoutingSnapshot): void {
+    const prev = this.path.snapshot;
     this.path.snapshot = s;
-    const rules = new Set<string>();
-    for (const svc of s.services.values()) {
-      for (const l of svc.listeners.values()) for (const r of l.rules) rules.add(r.id);
-    }
-    this.balancer.retain(rules, new Set(s.targetGroups.keys()));
+    // Rules and groups that left: their balancer state goes. A changed service's rules that
+    // it still has keep theirs (an unrelated change must not restart 10/10's A,B,A,B). A
+    // rule belongs to one service for life (its listener's), so comparing the two entries
+    // of that service finds every rule that left.
+    const rulesLeft: string[] = [];
+    const groupsLeft: string[] = [];
+    let services = 0;
+    diffEntries(prev.services, s.services, entryId, (_id, before, after) => {
+      services++;
+      if (before === undefined) return;
+      const kept = new Set<string>();
+      if (after !== undefined) forEachRule(after, (id) => kept.add(id));
+      forEachRule(before, (id) => { if (!kept.has(id)) rulesLeft.push(id); });
+    });
+    diffEntries(prev.targetGroups, s.targetGroups, entryId, (id, _before, after) => {
+      if (after === undefined) groupsLeft.push(id);
+    });
+    if (rulesLeft.length !== 0 || groupsLeft.length !== 0) this.balancer.forget(rulesLeft, groupsLeft);
     this.pools.retain(s);
+    const pools = this.pools.lastRetain();
+    this.work = { services, targetGroups: pools.groups, origins: pools.origins };
+  }
+
+  /**
+   * What the last `setSnapshot` walked: services compared for balancer state, target groups
+   * whose targets the pools counted, origins re-decided. All 0 for a swap to a snapshot
+   * whose services and groups are the previous one's objects (tests; the cost of a swap).
+   */
+  lastSwap(): SwapWork {
+    return this.work;
   }
 
   /** The origins that have an upstream pool (for tests and `trellis status`). */
@@ -112,6 +155,10 @@ export class DataPlane {
       });
     });
   }
+}
+
+function forEachRule(svc: ServiceEntry, f: (ruleId: string) => void): void {
+  for (const l of svc.listeners.values()) for (const r of l.rules) f(r.id);
 }
 
 function closeServer(s: Server): Promise<void> {

@@ -15,3 +15,4 @@ export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE, METRIC_PREFIX, REQUEST_TIME_B
 export { DataPlane, EMPTY_SNAPSHOT, type DataPlaneOptions, type GatewayAddress, type VpcGatewayOptions } from './data-plane.js';
 export { SmoothWeighted, Balancer } from './balancer/balancer.js';
 export { matchRule, hostName, hostPort, networkOf, listenerOn, type NoRouteReason } from './router/router.js';
+export { changedEntries, diffEntries, entryId, vpcIdOf, type EntryChange, type IdOf } from './snapshot-diff.js';

@@ -26,7 +26,9 @@ export type LatticeKind = keyof typeof latticeKinds;
  */
 export type EnvironmentKind = 'vpc' | 'securitygroup' | 'instance' | 'loadbalancer' | 'servicenetworkvpcendpointassociation'
   // IAM's roles and OIDC providers (AWS::IAM::Role / ::OIDCProvider), kept for the auth checks.
-  | 'iamrole' | 'oidcprovider';
+  | 'iamrole' | 'oidcprovider'
+  // IAM's users, access keys and customer managed policies, and STS's temporary credentials (issue 5).
+  | 'iamuser' | 'iamaccesskey' | 'iampolicy' | 'stssession';
 
 /** Policies are stored as records keyed by the id of the resource they are attached to. */
 export type PolicyKind = 'authpolicy' | 'resourcepolicy';

@@ -16,7 +16,7 @@ import { deleteStack, deploy, type DeployOptions } from '../../src/cli/cfn-deplo
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const EXAMPLE = join(ROOT, 'examples/walkthrough-cfn');
+const EXAMPLE = join(ROOT, 'examples/walkthrough');
 
 class Capture extends Writable {
   text = '';

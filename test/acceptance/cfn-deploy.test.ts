@@ -11,7 +11,7 @@ import { startBackend, type Backend } from '../../examples/walkthrough/backends.
 
 /**
  * The walkthrough's three stacks deployed with `aws cloudformation deploy`, unchanged but
- * for the endpoint, as `make build` in examples/walkthrough-cfn runs it; then the post's
+ * for the endpoint, as `make build` in examples/walkthrough runs it; then the post's
  * check (curl alternating text/html and application/json through the gateway), re-deploys
  * (no changes, parameter overrides, --no-execute-changeset) and `make clean`'s deletes,
  * after which no Lattice resource is left.
@@ -21,7 +21,7 @@ import { startBackend, type Backend } from '../../examples/walkthrough/backends.
  * needs root on Linux; without it the traffic check is skipped, and says so.
  */
 
-const DIR = resolve(import.meta.dirname, '../../examples/walkthrough-cfn');
+const DIR = resolve(import.meta.dirname, '../../examples/walkthrough');
 const HTML_IP = '127.0.0.61';
 const JSON_IP = '127.0.0.62';
 

@@ -6,7 +6,7 @@ import { providerFor } from '../../src/cfn/providers/index.js';
 import { templateLayer } from '../../src/cfn/engine/index.js';
 import { CALL, eventLines, harness, removeDir, statusOf } from './harness.js';
 
-const dir = join(import.meta.dirname, '../../examples/walkthrough-cfn');
+const dir = join(import.meta.dirname, '../../examples/walkthrough');
 const read = (f: string) => readFileSync(join(dir, f), 'utf8');
 const LATTICE_KINDS = ['servicenetwork', 'service', 'listener', 'rule', 'targetgroup', 'servicenetworkserviceassociation', 'servicenetworkvpcassociation'] as const;
 

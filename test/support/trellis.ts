@@ -26,7 +26,7 @@ export interface TestTrellis extends RunningTrellis {
  * way a user would: only the endpoint differs from AWS. `dataPlane: true` also starts the
  * data plane (proxy gateway on port 0, health checks, access logs).
  */
-export async function bootTrellis(opts: { settleDelayMs?: number; deregistrationDelayMs?: number; quotas?: Record<string, number>; dataPlane?: boolean } = {}): Promise<TestTrellis> {
+export async function bootTrellis(opts: { settleDelayMs?: number; deregistrationDelayMs?: number; quotas?: Record<string, number>; dataPlane?: boolean; enforceIam?: boolean } = {}): Promise<TestTrellis> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trellis-test-'));
   const t = await startTrellis({
     port: 0, host: '127.0.0.1', dataDir, region: 'us-east-1', account: '111122223333',
@@ -37,6 +37,8 @@ export async function bootTrellis(opts: { settleDelayMs?: number; deregistration
     },
     // The API tests run without a data plane: no health checker probing what they register.
     gatewayPort: opts.dataPlane ? 0 : null,
+    // `t.bootstrap` is the admin key either way; enforced, the other clients' keys are unknown.
+    ...(opts.enforceIam ? { enforceIam: true } : {}),
   });
   const lattice = new VPCLatticeClient({ endpoint: t.url, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   return {

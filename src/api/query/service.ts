@@ -1,4 +1,5 @@
 import type { CallContext } from '../../control/index.js';
+import type { Principal } from '../../iam/index.js';
 import { AwsError } from '../../model/index.js';
 import { decode, violationMessage, type Decoded, type StructShape } from './shapes.js';
 import type { XmlValue } from './xml.js';
@@ -6,9 +7,20 @@ import type { XmlValue } from './xml.js';
 /** What an action answers: the members of its `…Result` element, or undefined when it has none. */
 export type ActionResult = Readonly<Record<string, XmlValue>> | undefined;
 
+/**
+ * A Query call: where it acts, plus who signed it. IAM and STS answer for the caller
+ * (GetCallerIdentity, AssumeRole, CreateAccessKey without a user name).
+ */
+export interface QueryCall extends CallContext {
+  /** The access key id of the request's SigV4 credential scope, when it was signed. */
+  readonly accessKeyId?: string;
+  /** The caller, when the SigV4 verifier has verified the signature. */
+  readonly principal?: Principal;
+}
+
 /** One action of a Query service: decodes its own parameters, then does its work. */
 export interface QueryAction {
-  invoke(call: CallContext, params: ReadonlyMap<string, string>): Promise<ActionResult>;
+  invoke(call: QueryCall, params: ReadonlyMap<string, string>): Promise<ActionResult>;
 }
 
 /** How an error type thrown by the service's code is named and answered on the wire. */
@@ -41,7 +53,7 @@ export interface QueryService {
  * that breaks the shape is a `ValidationError` (400) listing every violation, as AWS's
  * Query services answer before any work is done.
  */
-export function action<S extends StructShape>(input: S, run: (call: CallContext, input: Decoded<S>) => Promise<ActionResult>): QueryAction {
+export function action<S extends StructShape>(input: S, run: (call: QueryCall, input: Decoded<S>) => Promise<ActionResult>): QueryAction {
   return {
     async invoke(call, params) {
       const decoded = decode(input, params);

@@ -121,6 +121,15 @@ export class Balancer {
     for (const id of this.actions.keys()) if (!ruleIds.has(id)) this.actions.delete(id);
     for (const id of this.cursors.keys()) if (!targetGroupIds.has(id)) this.cursors.delete(id);
   }
+
+  /**
+   * Drops the state of the rules and target groups named, which left the snapshot: what
+   * `retain` does, at the cost of what left rather than of everything that stays.
+   */
+  forget(ruleIds: Iterable<string>, targetGroupIds: Iterable<string>): void {
+    for (const id of ruleIds) this.actions.delete(id);
+    for (const id of targetGroupIds) this.cursors.delete(id);
+  }
 }
 
 function idsOf(groups: readonly WeightedTargetGroupEntry[]): string {

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type {
   AccessLogDestination, ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry,
 } from '../../config/index.js';
-import type { AccessLogRecord, AccessLogSink, RequestMetrics } from '../contracts.js';
+import type { AccessLogRecord, AccessLogSink, RequestMetrics, RequestOutcome } from '../contracts.js';
 import { classifyUpstreamError } from '../upstream/errors.js';
 import { responseHeaders, type ScannedHeaders } from './headers.js';
 
@@ -28,6 +28,16 @@ function onResponseDrain(this: TaggedResponse): void {
 }
 
 const NO_DESTINATIONS: readonly AccessLogDestination[] = [];
+/** `responseHeaders`' size output, reused: the request path is synchronous there. */
+const SIZE_OUT = [0];
+
+const ipPorts = new WeakMap<TargetEntry, string>();
+/** `address:port` of a target, built once per snapshot entry. */
+function ipPortOf(t: TargetEntry): string {
+  let v = ipPorts.get(t);
+  if (v === undefined) ipPorts.set(t, (v = `${t.address}:${t.port}`));
+  return v;
+}
 
 /**
  * One request through the data plane, from the gateway to the access-log record: the state
@@ -141,9 +151,8 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
     if (this.sentToTargetAt === 0) this.sentToTargetAt = this.firstByteAt;
     this.resume = resume;
     this.status = statusCode;
-    const size = [0];
-    const headers = responseHeaders(rawHeaders, this.requestId!, size);
-    this.responseBytes = size[0]!;
+    const headers = responseHeaders(rawHeaders, this.requestId!, SIZE_OUT);
+    this.responseBytes = SIZE_OUT[0]!;
     this.headersSent = true;
     this.res.writeHead(statusCode, headers);
     return true;
@@ -210,7 +219,7 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
       sourceVpcId: this.vpc?.vpcId ?? (this.vpcId || '-'),
       destinationVpcId: '-',
       sourceIpPort: `${this.sourceAddress}:${this.req.socket.remotePort ?? 0}`,
-      targetIpPort: this.target === undefined ? '-' : `${this.target.address}:${this.target.port}`,
+      targetIpPort: this.target === undefined ? '-' : ipPortOf(this.target),
       hostHeader: this.host ?? '-',
       serverNameIndication: '-',
       sslCipher: '-',
@@ -246,11 +255,16 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
     const tgId = tg?.id;
     const latticeCode = this.failure !== '-' && !this.headersSent && this.status !== 0 ? this.status : undefined;
     if (!this.started) this.ctx.metrics.requestStarted(serviceId, tgId);
-    this.ctx.metrics.requestFinished({
-      serviceId, ...(tgId === undefined ? {} : { targetGroupId: tgId }), responseCode: this.status,
-      ...(latticeCode === undefined ? {} : { latticeCode }), durationMs: duration, bytesReceived, bytesSent: this.responseBytes,
-      timedOut: this.timedOut,
-    });
+    // The proxied case (a group, no Lattice code) gets one literal of a fixed shape: no
+    // spreads of temporary objects on the hot path.
+    const outcome: RequestOutcome = tgId !== undefined && latticeCode === undefined
+      ? { serviceId, targetGroupId: tgId, responseCode: this.status, durationMs: duration, bytesReceived, bytesSent: this.responseBytes, timedOut: this.timedOut }
+      : {
+        serviceId, ...(tgId === undefined ? {} : { targetGroupId: tgId }), responseCode: this.status,
+        ...(latticeCode === undefined ? {} : { latticeCode }), durationMs: duration, bytesReceived, bytesSent: this.responseBytes,
+        timedOut: this.timedOut,
+      };
+    this.ctx.metrics.requestFinished(outcome);
   }
 
   /** Marks the exchange as a configured local answer (fixed response): not a failure. */
@@ -269,12 +283,18 @@ const CLIENT_GONE = Object.assign(new Error('client connection closed'), { code:
 
 const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
 
+const merged = new WeakMap<ServiceEntry, { readonly net: ServiceNetworkEntry; readonly both: readonly AccessLogDestination[] }>();
+
 function destinationsOf(svc: ServiceEntry | undefined, net: ServiceNetworkEntry | undefined): readonly AccessLogDestination[] {
   const a = svc?.accessLogs ?? NO_DESTINATIONS;
   const b = net?.accessLogs ?? NO_DESTINATIONS;
   if (b.length === 0) return a;
   if (a.length === 0) return b;
-  return [...a, ...b];
+  const c = merged.get(svc!);
+  if (c !== undefined && c.net === net) return c.both;
+  const both = [...a, ...b];
+  merged.set(svc!, { net: net!, both });
+  return both;
 }
 
 let lastSecond = -1;

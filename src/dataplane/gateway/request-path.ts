@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { RoutingSnapshot } from '../../config/index.js';
+import type { RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry, VpcEntry } from '../../config/index.js';
 import type { Balancer } from '../balancer/balancer.js';
 import { hostName, listenerOn, matchRule, networkOf } from '../router/router.js';
 import type { UpstreamPools } from '../upstream/pools.js';
@@ -81,11 +81,11 @@ export class RequestPath {
     const h = ex.headers;
     h.push(
       'x-forwarded-for', ex.forwardedFor === undefined ? ex.sourceAddress : `${ex.forwardedFor}, ${ex.sourceAddress}`,
-      'x-forwarded-port', String(ex.listenerPort),
+      'x-forwarded-port', portString(ex.listenerPort),
       'x-forwarded-proto', listener.protocol === 'HTTPS' ? 'https' : 'http',
       'x-amzn-source-vpc', vpc!.vpcId,
-      'x-amzn-lattice-network', `SourceVpcArn=${vpc!.vpcArn}`,
-      'x-amzn-lattice-target', `ServiceArn=${svc.arn};ServiceNetworkArn=${net.arn};TargetGroupArn=${tg.arn}`,
+      'x-amzn-lattice-network', networkHeader(vpc!),
+      'x-amzn-lattice-target', targetHeader(svc, net, tg),
       'x-amzn-requestid', ex.ensureRequestId(),
     );
     const timeout = svc.idleTimeoutSeconds * 1000;
@@ -95,4 +95,30 @@ export class RequestPath {
     };
     ex.forward(this.pools.poolFor(tg, target), opts);
   }
+}
+
+// The values of the Lattice headers depend only on immutable snapshot entries, so each is
+// built once per entry (per service, network and group for the target header) instead of
+// once per request: WeakMaps keyed by the entries, dropped with the snapshot that held them.
+const networkHeaders = new WeakMap<VpcEntry, string>();
+function networkHeader(vpc: VpcEntry): string {
+  let v = networkHeaders.get(vpc);
+  if (v === undefined) networkHeaders.set(vpc, (v = `SourceVpcArn=${vpc.vpcArn}`));
+  return v;
+}
+
+interface TargetHeader { readonly svc: ServiceEntry; readonly net: ServiceNetworkEntry; readonly value: string }
+const targetHeaders = new WeakMap<TargetGroupEntry, TargetHeader>();
+/** One entry per group: a group forwarded to from several services rebuilds on a change of service. */
+function targetHeader(svc: ServiceEntry, net: ServiceNetworkEntry, tg: TargetGroupEntry): string {
+  const c = targetHeaders.get(tg);
+  if (c !== undefined && c.svc === svc && c.net === net) return c.value;
+  const value = `ServiceArn=${svc.arn};ServiceNetworkArn=${net.arn};TargetGroupArn=${tg.arn}`;
+  targetHeaders.set(tg, { svc, net, value });
+  return value;
+}
+
+const PORT_80 = '80';
+function portString(port: number): string {
+  return port === 80 ? PORT_80 : String(port);
 }

@@ -209,6 +209,36 @@ describe('HealthChecker state machine (manual clock)', () => {
     assert.deepEqual(targets.callsTo(A.address!).map((t) => t - 1_000_000), [0, 1000, 2000]);
   });
 
+  it('does no work for a group whose entry is the previous snapshot\'s object', async () => {
+    let reads = 0;
+    const kept: TargetGroupEntry = { ...group('tg-kept', []), get targets() { reads++; return [A]; } };
+    hc.update(snapshot(1, kept, group('tg-2', [B])));
+    assert.equal(hc.lastUpdateVisited(), 2);
+    await clock.advance(0);
+    const readsBefore = reads;
+    const timers = clock.pending();
+    hc.update(snapshot(2, kept, group('tg-2', [B, { ...A, port: 9090 }])));
+    assert.equal(hc.lastUpdateVisited(), 1, 'only the changed group');
+    assert.equal(reads, readsBefore, 'the unchanged group\'s targets were not even read');
+    assert.equal(clock.pending(), timers + 1, 'one new probe schedule, the others untouched');
+    hc.update(snapshot(3, kept));
+    assert.equal(hc.lastUpdateVisited(), 1, 'tg-2 left: visited to stop its probes');
+    assert.equal(clock.pending(), 1);
+    await clock.advance(2000);
+    const keptCalls = targets.calls.filter((c) => c.req.address === A.address && c.req.port === A.port).map((c) => c.at - 1_000_000);
+    assert.deepEqual(keptCalls, [0, 1000, 2000], 'the unchanged group kept its schedule through the swaps');
+  });
+
+  it('keeps the probes of a group that changed without changing targets or check (a new ARN, say)', async () => {
+    const targetList = [A];
+    hc.update(snapshot(1, group('tg-1', targetList)));
+    await clock.advance(500);
+    hc.update(snapshot(2, group('tg-1', targetList, { arn: 'arn:other' })));
+    assert.equal(hc.lastUpdateVisited(), 1);
+    await clock.advance(1500);
+    assert.deepEqual(targets.callsTo(A.address!).map((t) => t - 1_000_000), [0, 1000, 2000], 'no restart, no extra probe');
+  });
+
   it('reports DRAINING until the deadline, even after the target left the snapshot', async () => {
     hc.update(snapshot(1, group('tg-1', [A])));
     await clock.advance(0);

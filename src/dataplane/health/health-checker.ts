@@ -3,6 +3,7 @@ import type { TargetHealthSource, TargetStatus } from '../contracts.js';
 import { httpProber, type Prober } from './probe.js';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 import { TargetMap } from './target-map.js';
+import { diffEntries, entryId } from '../snapshot-diff.js';
 
 /**
  * ELB's reason-code vocabulary, which LATTICE.md §10 #11 recommends for ListTargets.
@@ -100,6 +101,9 @@ export class HealthChecker implements TargetHealthSource {
   private readonly groups = new Map<string, GroupState>();
   private readonly drains = new Map<string, TargetMap<{ until: number; timer: TimerHandle }>>();
   private closed = false;
+  /** The snapshot of the last `update`: the next one is compared with it by identity. */
+  private last: RoutingSnapshot | undefined;
+  private visited = 0;
 
   constructor(opts: HealthCheckerOptions = {}) {
     this.scheduler = opts.scheduler ?? realScheduler;
@@ -109,24 +113,31 @@ export class HealthChecker implements TargetHealthSource {
     this.onTransition = opts.onTransition;
   }
 
-  /** Reconciles probes with `snapshot`; cheap for groups whose entry object is unchanged. */
+  /**
+   * Reconciles probes with `snapshot`. Only target groups whose entry is not the previous
+   * update's object are visited (see snapshot-diff.ts): an unchanged group's probes, timers
+   * and states are left as they are, so a swap costs what changed.
+   */
   update(snapshot: RoutingSnapshot): void {
     if (this.closed) return;
-    for (const [id, g] of this.groups) {
-      if (!snapshot.targetGroups.has(id)) {
-        this.stopAll(g);
-        this.groups.delete(id);
+    let visited = 0;
+    diffEntries(this.last?.targetGroups, snapshot.targetGroups, entryId, (id, prevEntry, tg) => {
+      visited++;
+      const g = this.groups.get(id);
+      if (tg === undefined) {
+        if (g) {
+          this.stopAll(g);
+          this.groups.delete(id);
+        }
+        return;
       }
-    }
-    for (const tg of snapshot.targetGroups.values()) {
-      const g = this.groups.get(tg.id);
-      if (g?.entry === tg) continue;
+      if (g?.entry === tg) return;
       const checkKey = tg.healthCheck && !tg.unused ? JSON.stringify(tg.healthCheck) : undefined;
       if (!g) {
         const fresh: GroupState = { entry: tg, checkKey, probes: new TargetMap() };
         this.groups.set(tg.id, fresh);
         this.reconcileTargets(fresh);
-        continue;
+        return;
       }
       const before = g.checkKey;
       g.entry = tg;
@@ -135,8 +146,20 @@ export class HealthChecker implements TargetHealthSource {
         if (checkKey === undefined || before === undefined) this.stopAll(g);
         else for (const p of g.probes.values()) this.restart(p, g);
       }
+      // The same target list and the same schedule: every probe stands as it is.
+      if (before === checkKey && prevEntry?.targets === tg.targets) return;
       this.reconcileTargets(g);
-    }
+    });
+    this.last = snapshot;
+    this.visited = visited;
+  }
+
+  /**
+   * How many target groups the last `update` visited: those whose entry is not the
+   * previous snapshot's object. 0 for a swap that changes no group (tests; swap cost).
+   */
+  lastUpdateVisited(): number {
+    return this.visited;
   }
 
   status(targetGroupId: string, target: TargetEntry): TargetStatus {

@@ -122,6 +122,51 @@ describe('MetricsRegistry', () => {
     assert.equal(parseExposition(m.render()).size, 0, 'nothing left but HELP and TYPE');
   });
 
+  it('visits nothing on a swap whose services and groups are the previous entries', () => {
+    const m = new MetricsRegistry();
+    const first = snapshot(['svc-a', 'svc-b'], ['tg-a']);
+    m.update(first);
+    assert.equal(m.lastUpdateVisited(), 3);
+    m.requestStarted('svc-a', 'tg-a');
+    m.requestFinished(outcome({ serviceId: 'svc-a', targetGroupId: 'tg-a' }));
+    // New maps, same entry objects, plus one service: the incremental rebuild's shape.
+    const svcC = { id: 'svc-c' } as ServiceEntry;
+    m.update({ ...first, revision: 2, services: new Map([...first.services, ['svc-c', svcC]]), targetGroups: new Map(first.targetGroups) });
+    assert.equal(m.lastUpdateVisited(), 1, 'only the service that appeared');
+    const s = parseExposition(m.render());
+    assert.equal(s.get(`${P}TotalRequestCount{service="svc-a"}`), 1, 'counters of untouched series kept');
+    assert.equal(s.get(`${P}TotalRequestCount{service="svc-c"}`), 0);
+  });
+
+  it('forgets a busy series that left once idle, on a later swap that does not touch it', () => {
+    const m = new MetricsRegistry();
+    const b = snapshot(['svc-b'], []);
+    m.update(snapshot(['svc-a', 'svc-b'], []));
+    m.requestStarted('svc-a');
+    m.update(b);
+    assert.equal(parseExposition(m.render()).get(`${P}ActiveRequestCount{service="svc-a"}`), 1, 'kept while in flight');
+    m.requestFinished(outcome({ serviceId: 'svc-a' }));
+    m.update({ ...b, revision: 3 });
+    assert.equal(m.lastUpdateVisited(), 0, 'the swap itself changed nothing');
+    assert.equal(parseExposition(m.render()).get(`${P}TotalRequestCount{service="svc-a"}`), undefined, 'svc-a is gone');
+    assert.equal(parseExposition(m.render()).get(`${P}TotalRequestCount{service="svc-b"}`), 0);
+  });
+
+  it('forgets at the next swap a series first seen for an id outside the snapshot; keeps service="-"', () => {
+    const m = new MetricsRegistry();
+    const s1 = snapshot(['svc-a'], ['tg-a']);
+    m.update(s1);
+    for (const [svc, tg] of [['svc-gone', 'tg-gone'], ['-', undefined]] as const) {
+      m.requestStarted(svc, tg);
+      m.requestFinished(outcome({ serviceId: svc, ...(tg ? { targetGroupId: tg } : {}), responseCode: 404, latticeCode: 404 }));
+    }
+    m.update({ ...s1, revision: 2 });
+    const s = parseExposition(m.render());
+    assert.equal(s.get(`${P}TotalRequestCount{service="svc-gone"}`), undefined);
+    assert.equal(s.get(`${P}TotalRequestCount{target_group="tg-gone"}`), undefined);
+    assert.equal(s.get(`${P}TotalRequestCount{service="-"}`), 1);
+  });
+
   it('escapes label values', () => {
     assert.equal(escapeLabel('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
     const m = new MetricsRegistry();

@@ -1,5 +1,6 @@
 import type { RoutingSnapshot } from '../../config/index.js';
 import type { RequestMetrics, RequestOutcome } from '../contracts.js';
+import { diffEntries, entryId } from '../snapshot-diff.js';
 
 /** The Content-Type of `render()`'s output: Prometheus text exposition 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -83,19 +84,56 @@ function latticeIndex(code: number): number {
 export class MetricsRegistry implements RequestMetrics {
   private readonly services = new Map<string, ServiceSeries>();
   private readonly groups = new Map<string, GroupSeries>();
+  /** The snapshot of the last `update`: the next one is compared with it by identity. */
+  private last: RoutingSnapshot | undefined;
+  /** Ids whose series may have to go at the next update (busy when they left, or made on sight). */
+  private readonly lingeringServices = new Set<string>();
+  private readonly lingeringGroups = new Set<string>();
+  private visited = 0;
 
   /**
    * Allocates series for every service and target group of the snapshot (so they render as
    * 0 before traffic), and forgets the ones that left it — unless requests are in flight,
-   * in which case they go on a later update.
+   * in which case they go on a later update. Only ids that appeared in or left the
+   * snapshot since the last update are visited (see snapshot-diff.ts), plus the few series
+   * waiting to be forgotten: a swap costs what changed, not the number of services.
    */
   update(snapshot: RoutingSnapshot): void {
-    for (const id of snapshot.services.keys()) if (!this.services.has(id)) this.services.set(id, new ServiceSeries());
-    for (const id of snapshot.targetGroups.keys()) if (!this.groups.has(id)) this.groups.set(id, new GroupSeries());
-    // `service="-"` counts local replies that reached no service (unknown host or VPC): it is
-    // in no snapshot, and dropping it on every swap would reset its counters.
-    for (const [id, s] of this.services) if (id !== '-' && !snapshot.services.has(id) && s.active === 0) this.services.delete(id);
-    for (const [id, g] of this.groups) if (!snapshot.targetGroups.has(id) && g.active === 0) this.groups.delete(id);
+    let visited = 0;
+    diffEntries(this.last?.services, snapshot.services, entryId, (id, before, after) => {
+      visited++;
+      if (after === undefined) this.leaveService(id);
+      else if (before === undefined && !this.services.has(id)) this.services.set(id, new ServiceSeries());
+    });
+    diffEntries(this.last?.targetGroups, snapshot.targetGroups, entryId, (id, before, after) => {
+      visited++;
+      if (after === undefined) this.leaveGroup(id);
+      else if (before === undefined && !this.groups.has(id)) this.groups.set(id, new GroupSeries());
+    });
+    this.last = snapshot;
+    // Series kept for their in-flight requests, or made on first sight for an id the
+    // snapshot did not have: each goes once idle and not in the snapshot.
+    // (Copied first: a series still busy goes back into the set.)
+    if (this.lingeringServices.size !== 0) {
+      const ids = [...this.lingeringServices];
+      this.lingeringServices.clear();
+      for (const id of ids) if (!snapshot.services.has(id)) this.leaveService(id);
+    }
+    if (this.lingeringGroups.size !== 0) {
+      const ids = [...this.lingeringGroups];
+      this.lingeringGroups.clear();
+      for (const id of ids) if (!snapshot.targetGroups.has(id)) this.leaveGroup(id);
+    }
+    this.visited = visited;
+  }
+
+  /**
+   * How many service and target-group ids the last `update` visited: those whose entry is
+   * not the previous snapshot's object. 0 for a swap that changes no service and no group
+   * (tests; the cost of a swap).
+   */
+  lastUpdateVisited(): number {
+    return this.visited;
   }
 
   requestStarted(serviceId: string, targetGroupId?: string): void {
@@ -157,14 +195,38 @@ export class MetricsRegistry implements RequestMetrics {
 
   private service(id: string): ServiceSeries {
     let s = this.services.get(id);
-    if (!s) this.services.set(id, (s = new ServiceSeries()));
+    if (!s) {
+      this.services.set(id, (s = new ServiceSeries()));
+      this.lingeringServices.add(id);
+    }
     return s;
   }
 
   private group(id: string): GroupSeries {
     let g = this.groups.get(id);
-    if (!g) this.groups.set(id, (g = new GroupSeries()));
+    if (!g) {
+      this.groups.set(id, (g = new GroupSeries()));
+      this.lingeringGroups.add(id);
+    }
     return g;
+  }
+
+  /**
+   * `service="-"` counts local replies that reached no service (unknown host or VPC): it is
+   * in no snapshot, and dropping it would reset its counters.
+   */
+  private leaveService(id: string): void {
+    const s = this.services.get(id);
+    if (id === '-' || s === undefined) return;
+    if (s.active === 0) this.services.delete(id);
+    else this.lingeringServices.add(id);
+  }
+
+  private leaveGroup(id: string): void {
+    const g = this.groups.get(id);
+    if (g === undefined) return;
+    if (g.active === 0) this.groups.delete(id);
+    else this.lingeringGroups.add(id);
   }
 }
 

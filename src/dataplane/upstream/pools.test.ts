@@ -153,3 +153,69 @@ describe('upstream pools: targets that leave routing', () => {
     await pools.close();
   });
 });
+
+/** A group whose target lists count their reads: proof of whether `retain` walked it. */
+function watched(id: string, targets: TargetEntry[]): { group: TargetGroupEntry; reads: () => number } {
+  let reads = 0;
+  const group: TargetGroupEntry = {
+    id, arn: `arn:${id}`, type: 'IP', protocol: 'HTTP', unused: false,
+    get targets() { reads++; return targets; },
+  };
+  return { group, reads: () => reads };
+}
+
+describe('upstream pools: a swap costs what changed', () => {
+  let b: HeldBackend;
+  before(async () => { b = await heldBackend(); });
+  after(() => b.close());
+
+  it('never reads the targets of a group whose entry is the previous snapshot\'s object', async () => {
+    const pools = new UpstreamPools();
+    const target: TargetEntry = { id: '127.0.0.1', port: b.port, address: '127.0.0.1' };
+    const kept = watched('tg-kept', [target]);
+    const changed = group('tg-changed', [{ id: '127.0.0.2', port: 1, address: '127.0.0.2' }]);
+    pools.retain(snapshot(kept.group, changed));
+    assert.deepEqual(pools.lastRetain(), { groups: 2, origins: 2 }, 'the first snapshot is counted whole');
+    const pool = pools.poolFor(kept.group, target);
+    const readsBefore = kept.reads();
+
+    pools.retain(snapshot(kept.group, group('tg-changed', [{ id: '127.0.0.3', port: 1, address: '127.0.0.3' }])));
+    assert.equal(kept.reads(), readsBefore, 'the unchanged group was not visited');
+    assert.deepEqual(pools.lastRetain(), { groups: 1, origins: 2 }, 'one group: its old and its new origin');
+    assert.equal(pools.poolFor(kept.group, target), pool, 'its pool is untouched');
+    assert.deepEqual(pools.origins(), [`http://127.0.0.1:${b.port}`], 'the changed group\'s old origin had no pool; nothing else closed');
+
+    pools.retain(snapshot(kept.group, changed));
+    pools.retain(snapshot(kept.group, changed));
+    assert.deepEqual(pools.lastRetain(), { groups: 0, origins: 0 }, 'the same entries again: no work at all');
+    assert.equal(kept.reads(), readsBefore);
+    const answer = get(pools, kept.group, target);
+    await b.arrived(1);
+    b.release();
+    assert.equal(await answer, '200 done', 'and it still carries requests');
+    await pools.close();
+  });
+
+  it('skips a group that changed without changing its targets (it fell out of use)', () => {
+    const pools = new UpstreamPools();
+    const targets = [{ id: '127.0.0.1', port: 9, address: '127.0.0.1' }];
+    const g = watched('tg-a', targets);
+    pools.retain(snapshot(g.group));
+    const reads = g.reads();
+    // The incremental rebuild's `{ ...g, unused }`: a new entry sharing the target list.
+    pools.retain(snapshot({ id: 'tg-a', arn: 'arn:tg-a', type: 'IP', protocol: 'HTTP', unused: true, targets }));
+    assert.deepEqual(pools.lastRetain(), { groups: 0, origins: 0 });
+    assert.equal(g.reads(), reads + 1, 'one read, to compare the lists; no walk');
+  });
+
+  it('closes a pool opened for a target of no retained snapshot at the next retain', async () => {
+    const pools = new UpstreamPools();
+    const stray = group('tg-old', [{ id: '127.0.0.1', port: b.port, address: '127.0.0.1' }]);
+    pools.retain(snapshot());
+    pools.poolFor(stray, stray.targets[0]!);
+    assert.deepEqual(pools.origins(), [`http://127.0.0.1:${b.port}`]);
+    pools.retain(snapshot());
+    assert.deepEqual(pools.origins(), []);
+    await pools.close();
+  });
+});
