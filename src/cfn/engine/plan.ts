@@ -58,9 +58,10 @@ export function planUpdate(run: StackRun, next: Resolved, scope: EvalScope, prev
     const props = evaluateProperties(run, id, decl, scope);
     if (jsonEqual(props, old.properties ?? {}) && old.PhysicalResourceId !== undefined) continue;
     const provider = run.env.providerFor(decl.Type);
-    const replace = old.PhysicalResourceId === undefined || needsReplacement(changedPaths(old.properties ?? {}, props), provider?.replacementPaths ?? []);
+    const changed = changedPaths(old.properties ?? {}, props);
+    const replace = old.PhysicalResourceId === undefined || needsReplacement(changed, provider?.replacementPaths ?? []);
     if (replace) moving.add(id);
-    changes.push({ Action: 'Modify', LogicalResourceId: id, ...physical, ResourceType: decl.Type, Replacement: replace ? 'True' : 'False', Scope: ['Properties'] });
+    changes.push({ Action: 'Modify', LogicalResourceId: id, ...physical, ResourceType: decl.Type, Replacement: replace ? 'True' : 'False', Scope: scopeOf(changed) });
   }
   for (const [id, old] of Object.entries(current)) {
     if (ids.includes(id)) continue;
@@ -76,4 +77,14 @@ export function planUpdate(run: StackRun, next: Resolved, scope: EvalScope, prev
 /** A change set of type CREATE: every resource is added. */
 export function planCreate(next: Resolved): ResourceChange[] {
   return activeResources(next).map((id) => ({ Action: 'Add', LogicalResourceId: id, ResourceType: next.template.Resources[id]!.Type, Scope: [] }));
+}
+
+/**
+ * What a Modify touches, in CloudFormation's words: a change to the `Tags` property is scoped
+ * `Tags` (as CloudFormation reports tag-only updates), any other property change `Properties`.
+ */
+function scopeOf(changed: readonly string[]): string[] {
+  const scope = new Set<string>();
+  for (const path of changed) scope.add(path === '/properties/Tags' || path.startsWith('/properties/Tags/') ? 'Tags' : 'Properties');
+  return [...scope].sort();
 }
