@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { vpcs, type ControlPlane } from '../control/index.js';
+import { functions, vpcs, type ControlPlane } from '../control/index.js';
 import { AwsError, isObject, validationError, type Scope } from '../model/index.js';
 import { readBody, sendError, sendJson } from './http-io.js';
 
@@ -13,6 +13,20 @@ export interface DataPlaneView {
   vpcEndpoints(): Promise<readonly { readonly vpcId: string; readonly address: string }[]>;
   proxyAddress(): string;
   status(): { readonly revision: number; readonly problems: readonly { readonly kind: string; readonly id: string; readonly reason: string }[] };
+  /** `trellis auth explain`: the auth decision of a described request, each layer and statement. */
+  explain?(request: ExplainInput): Promise<unknown>;
+}
+
+/** A request to explain (`POST /_trellis/auth/explain`); see the data plane's ExplainRequest. */
+export interface ExplainInput {
+  readonly vpcId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly service?: string;
+  /** The caller's ARN; absent: anonymous. */
+  readonly principal?: string;
+  readonly port?: number;
 }
 
 export interface TrellisEndpointContext {
@@ -73,6 +87,21 @@ export async function serveTrellis(req: IncomingMessage, res: ServerResponse, ur
         sendJson(res, ctx.requestId, 200, rec.doc);
         return;
       }
+      case 'POST /_trellis/functions': {
+        // A Lambda function ARN mapped to a local handler module or an Invoke API endpoint.
+        const b = await jsonBody(req);
+        const timeout = b['timeout'];
+        if (timeout !== undefined && typeof timeout !== 'number') throw validationError('timeout must be a number', 'fieldValidationFailed', [{ name: 'timeout', message: 'Member must be a number' }]);
+        const doc = await functions.putFunction(ctx.cp.store, {
+          functionArn: str(b, 'functionArn'), handler: optStr(b, 'handler'), url: optStr(b, 'url'),
+          ...(timeout === undefined ? {} : { timeout }),
+        }, now());
+        sendJson(res, ctx.requestId, 200, doc);
+        return;
+      }
+      case 'GET /_trellis/functions':
+        sendJson(res, ctx.requestId, 200, { items: await functions.listFunctions(ctx.cp.store, place) });
+        return;
       case 'GET /_trellis/status':
         sendJson(res, ctx.requestId, 200, { revision: await ctx.cp.store.revision(), dataPlane: ctx.dataPlane?.status() });
         return;
@@ -80,6 +109,11 @@ export async function serveTrellis(req: IncomingMessage, res: ServerResponse, ur
         const m = ctx.dataPlane?.metrics() ?? { contentType: 'text/plain; version=0.0.4', body: '' };
         res.writeHead(200, { 'Content-Type': m.contentType, 'Content-Length': Buffer.byteLength(m.body), 'x-amzn-RequestId': ctx.requestId });
         res.end(m.body);
+        return;
+      }
+      case 'POST /_trellis/auth/explain': {
+        if (!ctx.dataPlane?.explain) throw validationError('The data plane is not running (trellis up --no-data-plane?).');
+        sendJson(res, ctx.requestId, 200, await ctx.dataPlane.explain(explainInput(await jsonBody(req))));
         return;
       }
       default:
@@ -106,6 +140,28 @@ function str(b: Record<string, unknown>, name: string, pattern?: RegExp): string
     throw validationError(`${name} is missing or malformed`, 'fieldValidationFailed', [{ name, message: pattern ? `Member must match ${pattern.source}` : 'Member must be a string' }]);
   }
   return v;
+}
+
+function explainInput(b: Record<string, unknown>): ExplainInput {
+  const headers: Record<string, string> = {};
+  const h = b.headers;
+  if (h !== undefined) {
+    if (!isObject(h)) throw validationError('headers must be an object of strings', 'fieldValidationFailed', [{ name: 'headers', message: 'Member must be a map' }]);
+    for (const [k, v] of Object.entries(h)) {
+      if (typeof v !== 'string') throw validationError(`header ${k} must be a string`, 'fieldValidationFailed', [{ name: 'headers', message: 'Member must be a map of strings' }]);
+      headers[k] = v;
+    }
+  }
+  const port = b.port;
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw validationError('port must be a whole number from 1 to 65535', 'fieldValidationFailed', [{ name: 'port', message: 'Member must be a port' }]);
+  }
+  const service = optStr(b, 'service');
+  const principal = optStr(b, 'principal');
+  return {
+    vpcId: str(b, 'vpcId'), method: str(b, 'method', /^[A-Za-z]+$/), path: str(b, 'path', /^\//), headers,
+    ...(service !== undefined ? { service } : {}), ...(principal !== undefined ? { principal } : {}), ...(typeof port === 'number' ? { port } : {}),
+  };
 }
 
 function optStr(b: Record<string, unknown>, name: string): string | undefined {

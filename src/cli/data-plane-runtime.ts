@@ -4,7 +4,11 @@ import { SnapshotFollower, type RoutingSnapshot } from '../config/index.js';
 import type { ControlPlane } from '../control/index.js';
 import {
   DataPlane, FileAccessLogSink, diffEntries, vpcIdOf, HealthChecker, MetricsRegistry, PROMETHEUS_CONTENT_TYPE, healthView, type GatewayAddress,
+  explainRequest, principalFromArn,
 } from '../dataplane/index.js';
+import { credentialLookup, staticLookup, type Credential } from '../iam/index.js';
+import { identityPolicyCache } from './identity-policy-cache.js';
+import { LocalCertificateAuthority } from './certificates.js';
 import type { SqliteStore } from '../store/index.js';
 import type { DataPlaneView } from '../api/index.js';
 
@@ -15,6 +19,8 @@ export interface DataPlaneRuntimeOptions {
   readonly host: string;
   /** The HTTP proxy gateway's port; 0 picks a free one. */
   readonly gatewayPort: number;
+  /** Keys that authenticate besides the store's (the bootstrap key of `<data-dir>/credentials`). */
+  readonly bootstrapKeys?: readonly Credential[];
 }
 
 export interface DataPlaneRuntime extends DataPlaneView {
@@ -34,7 +40,14 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
   const health = new HealthChecker();
   const metrics = new MetricsRegistry();
   const accessLog = new FileAccessLogSink({ dataDir: opts.dataDir });
-  const dp = new DataPlane({ accessLog, metrics, health });
+  // Data-plane auth: the store's keys and sessions (kept current by the identity module) plus
+  // the bootstrap key; identity policies compiled once per principal, dropped on any write.
+  const keys = credentialLookup(opts.store);
+  const identity = identityPolicyCache(opts.store);
+  // HTTPS listeners: leaves from the data dir's local CA (created here on first start).
+  // Custom domains get one too: there is no ACM-like store for `certificateArn` yet.
+  const ca = LocalCertificateAuthority.open(opts.dataDir);
+  const dp = new DataPlane({ accessLog, metrics, health, certificates: (name) => ca.leafFor(name), auth: { credentials: staticLookup(opts.bootstrapKeys ?? [], keys), identityPolicies: identity.get } });
   const vpcGateways = new Map<string, Promise<GatewayAddress>>();
 
   let applied: RoutingSnapshot | undefined;
@@ -103,8 +116,15 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
       const s = applied ?? follower.current();
       return { revision: s.revision, problems: s.problems };
     },
+    async explain(request) {
+      const principal = principalFromArn(request.principal);
+      const policies = await identity.get(principal);
+      return explainRequest(applied ?? follower.current(), request, principal, policies, Date.now());
+    },
     async close() {
       closed = true;
+      keys.close();
+      identity.close();
       await follower.close();
       health.close();
       await dp.close();

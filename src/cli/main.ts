@@ -3,6 +3,9 @@ import { defaultOptions, startTrellis, trellisVersion } from './start.js';
 import { banner } from './banner.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerCfnCommands } from './cfn-commands.js';
+import { registerCaCommand } from './ca-command.js';
+import { registerAuthCommands } from './auth-commands.js';
+import { registerFunctionCommands } from './function-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -56,6 +59,9 @@ program.command('up')
 
 registerAdminCommands(program);
 registerCfnCommands(program);
+registerCaCommand(program);
+registerAuthCommands(program);
+registerFunctionCommands(program);
 
 // A command that fails (Trellis unreachable, an unknown VPC, a 400 from /_trellis) says why
 // in one line and exits 1, rather than with a stack trace.

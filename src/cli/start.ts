@@ -74,10 +74,10 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
   const cp = await createControlPlane({ store, ...(opts.control ? { config: opts.control } : {}) });
   const scope: Scope = { partition: opts.partition ?? 'aws', region: opts.region, account: opts.account };
   const version = trellisVersion();
-  const dataPlane = opts.gatewayPort === null ? undefined
-    : await startDataPlane({ store, cp, dataDir: logDirFor(opts.dataDir), host: opts.host, gatewayPort: opts.gatewayPort });
-  const cfn = createStackEngine(cp, { settleWaitMs: opts.cfnSettleWaitMs ?? Number(process.env.TRELLIS_CFN_SETTLE_WAIT_MS ?? 2000) });
   const bootstrap = ensureBootstrapKey(opts.dataDir, scope.account, scope.partition);
+  const dataPlane = opts.gatewayPort === null ? undefined
+    : await startDataPlane({ store, cp, dataDir: logDirFor(opts.dataDir), host: opts.host, gatewayPort: opts.gatewayPort, bootstrapKeys: [bootstrap] });
+  const cfn = createStackEngine(cp, { settleWaitMs: opts.cfnSettleWaitMs ?? Number(process.env.TRELLIS_CFN_SETTLE_WAIT_MS ?? 2000) });
   const enforceIam = opts.enforceIam ?? false;
   const server = createApiServer({ cp, defaults: scope, version, cfn, enforceIam, bootstrapKeys: [bootstrap], ...(dataPlane ? { dataPlane } : {}) });
   await new Promise<void>((ok, fail) => {

@@ -5,7 +5,8 @@ import type { ResourceRecord } from '../store/index.js';
 import { checkSnapshot } from './check.js';
 import { compile } from './compile.js';
 import { snapshotToJson } from './serialize.js';
-import type { ListenerEntry, RoutingSnapshot, ServiceEntry } from './snapshot.js';
+import { CowMapBuilder, type CowMap } from './cow-map.js';
+import type { ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry } from './snapshot.js';
 import { ids, walkthrough } from './testdata/records.js';
 
 const base = (): RoutingSnapshot => compile(walkthrough().records, 3);
@@ -69,6 +70,92 @@ describe('checkSnapshot', () => {
     }));
     const found = checkSnapshot({ ...next, revision: 4 }, previous);
     assert.ok(found.some((v) => v === `target group ${ids.jsonGroup}: unused is false but no action forwards to it`), found.join('\n'));
+  });
+
+  describe('counted on between CowMaps (the incremental rebuild\'s maps: only changed chunks are visited)', () => {
+    /** The walkthrough with filler services, groups and networks, in CowMaps, as the incremental rebuild makes them. */
+    const cowBase = (): RoutingSnapshot => {
+      const s = base();
+      const services = new CowMapBuilder<ServiceEntry>();
+      const groups = new CowMapBuilder<TargetGroupEntry>();
+      const networks = new CowMapBuilder<ServiceNetworkEntry>();
+      for (const [id, e] of s.services) services.set(id, e);
+      for (const [id, e] of s.targetGroups) groups.set(id, e);
+      for (const [id, e] of s.serviceNetworks) networks.set(id, e);
+      // Filler, so that the walkthrough's entries share no chunk with most of the map.
+      for (let i = 0; i < 1000; i++) {
+        const id = `svc-filler${i}`;
+        services.set(id, { id, arn: `arn:${id}`, name: id, account: '1', region: 'r', hostNames: [`${id}.example`], authType: 'NONE', idleTimeoutSeconds: 60, listeners: new Map(), accessLogs: [] });
+      }
+      return { ...s, services: services.freeze(), targetGroups: groups.freeze(), serviceNetworks: networks.freeze() };
+    };
+    /** `s` with some maps written through a builder of the same lineage. */
+    const derive = (s: RoutingSnapshot, write: { services?: (b: CowMapBuilder<ServiceEntry>) => void; groups?: (b: CowMapBuilder<TargetGroupEntry>) => void; networks?: (b: CowMapBuilder<ServiceNetworkEntry>) => void }): RoutingSnapshot => {
+      const services = new CowMapBuilder(s.services as CowMap<ServiceEntry>);
+      const groups = new CowMapBuilder(s.targetGroups as CowMap<TargetGroupEntry>);
+      const networks = new CowMapBuilder(s.serviceNetworks as CowMap<ServiceNetworkEntry>);
+      write.services?.(services);
+      write.groups?.(groups);
+      write.networks?.(networks);
+      return { ...s, revision: s.revision + 1, services: services.freeze(), targetGroups: groups.freeze(), serviceNetworks: networks.freeze() };
+    };
+    const verified = (): RoutingSnapshot => {
+      const s = cowBase();
+      assert.deepEqual(checkSnapshot(s), []);
+      return s;
+    };
+
+    it('passes a change that keeps every invariant, and counts on from it', () => {
+      const previous = verified();
+      const svc = previous.services.get(ids.service)!;
+      const renamed = { ...svc, name: 'renamed' };
+      const next = derive(previous, {
+        services: (b) => b.set(ids.service, renamed),
+        networks: (b) => {
+          const sn = b.get(ids.network)!;
+          b.set(ids.network, { ...sn, servicesByHost: new Map([...sn.servicesByHost].map(([h]) => [h, renamed])) });
+        },
+      });
+      assert.deepEqual(checkSnapshot(next, previous), []);
+      assert.deepEqual(checkSnapshot(derive(next, {}), next), []);
+    });
+
+    it('finds a network that still answers with the old entry of a service that changed, though the network did not change', () => {
+      const previous = verified();
+      const next = derive(previous, { services: (b) => b.set(ids.service, { ...b.get(ids.service)! }) });
+      const found = checkSnapshot(next, previous);
+      assert.ok(found.some((v) => /^network sn-0f1e2d3c4b5a69788: host .* answers for service svc-0a1b2c3d4e5f60718, which is not in services$/.test(v)), found.join('\n') || '(no violation found)');
+      // Refused: the tallies of `previous` are as they were.
+      assert.deepEqual(checkSnapshot(next, previous), found);
+      assert.deepEqual(checkSnapshot(derive(previous, {}), previous), []);
+    });
+
+    it('finds a service removed while a network answers for it', () => {
+      const previous = verified();
+      const found = checkSnapshot(derive(previous, { services: (b) => b.delete(ids.service) }), previous);
+      assert.ok(found.some((v) => /answers for service svc-0a1b2c3d4e5f60718, which is not in services/.test(v)), found.join('\n'));
+      assert.ok(found.some((v) => /unused is false but no action forwards to it/.test(v)), found.join('\n'));
+    });
+
+    it('finds a listener or rule appearing while the unchanged problems name it', () => {
+      const s = cowBase();
+      const listener = s.services.get(ids.service)!.listeners.get(80)!;
+      const previous: RoutingSnapshot = { ...s, problems: [{ kind: 'listener', id: 'listener-new', reason: 'left out' }, { kind: 'rule', id: 'rule-new', reason: 'left out' }] };
+      assert.deepEqual(checkSnapshot(previous), []);
+      const withIds = (l: typeof listener, id: string, ruleId: string) => ({ ...l, id, rules: l.rules.map((r) => ({ ...r, id: ruleId })) });
+      const next = derive(previous, { services: (b) => b.set('svc-filler7', { ...b.get('svc-filler7')!, listeners: new Map([[80, withIds(listener, 'listener-new', 'rule-new')]]) }) });
+      const found = checkSnapshot(next, previous);
+      assert.ok(found.includes('listener listener-new is named in problems (left out) but is in the snapshot'), found.join('\n'));
+      assert.ok(found.includes('rule rule-new is named in problems (left out) but is in the snapshot'), found.join('\n'));
+    });
+
+    it('finds a broken entry among the changed ones, and a problem list naming a present group', () => {
+      const previous = verified();
+      const next = derive(previous, { groups: (b) => b.set(ids.htmlGroup, { ...b.get(ids.htmlGroup)!, targets: [{ id: 'x', port: 1 }] }) });
+      assert.ok(checkSnapshot(next, previous).some((v) => /target x:1 must have exactly one of address and unresolved/.test(v)));
+      const named = { ...derive(previous, {}), problems: [{ kind: 'targetgroup', id: ids.jsonGroup, reason: 'r' }] };
+      assert.ok(checkSnapshot(named, previous).some((v) => v === `targetgroup ${ids.jsonGroup} is named in problems (r) but is in the snapshot`));
+    });
   });
 
   it('checks everything again when the previous snapshot did not pass', () => {

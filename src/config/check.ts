@@ -1,4 +1,5 @@
-import type { ListenerEntry, RoutingSnapshot, ServiceEntry, TargetGroupEntry } from './snapshot.js';
+import { cowChanges } from './cow-map.js';
+import type { ListenerEntry, Problem, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry } from './snapshot.js';
 
 /**
  * Kinds whose problems mean "left out": a problem of one of these kinds names an id that is
@@ -19,71 +20,133 @@ const LEFT_OUT_KINDS = ['servicenetwork', 'service', 'listener', 'rule', 'target
  * - every service a network answers for is the entry of `services` with that id, and the
  *   host it is keyed by is one of its (lower-case) host names;
  * - a VPC association names a network of the snapshot;
- * - every target has an address or an unresolved reason, and not both;
+ * - every target has an address, a Lambda function or an unresolved reason, and one only;
  * - every problem has a kind, id and reason, and a left-out resource is absent.
  *
- * `previous`, when given, is a snapshot that passed this check: a service or target group
- * entry it shares by reference with `s` (an incremental rebuild reuses every entry a change
- * did not touch) is not checked again, and the forwards naming each group are counted from
- * those of `previous` plus the services that changed, so a check costs in proportion to the
- * change. What relates entries to each other (forwards to groups that exist, `unused`,
- * networks' services, VPC associations, problems) still holds for the whole snapshot.
+ * `previous`, when given, is a snapshot that passed this check: an entry it shares by
+ * reference with `s` (an incremental rebuild reuses every entry a change did not touch) is
+ * not checked, nor even visited when both maps are CowMaps (cow-map.ts: the changed entries
+ * are found chunk by chunk). What relates entries to each other is counted on from tallies
+ * kept for `previous` (forwards per group, listener and rule ids, which networks answer for
+ * each service), moved by the entries that changed: so forwards to groups that exist,
+ * `unused`, networks' services, VPC associations and problems still hold for the whole
+ * snapshot, at a cost in proportion to the change.
  */
 export function checkSnapshot(s: RoutingSnapshot, previous?: RoutingSnapshot): string[] {
   const out: string[] = [];
   if (!Number.isInteger(s.revision) || s.revision < 0) out.push(`revision ${s.revision} is not a non-negative integer`);
-  const base = previous && forwardCounts.get(previous);
-  const counts = base ?? new Map<string, number>();
+  const base = previous && tallies.get(previous);
   if (previous && base) {
     // Counted on from `previous`, in place: undone below if this snapshot does not pass.
-    const applied: [ServiceEntry, 1 | -1][] = [];
-    const recount = new Set<string>();
-    const move = (svc: ServiceEntry, by: 1 | -1) => { count(counts, svc, by, recount); applied.push([svc, by]); };
-    if (s.services !== previous.services) {
-      for (const [id, svc] of s.services) {
-        const was = previous.services.get(id);
-        if (was === svc) continue;
-        if (was) move(was, -1);
-        checkService(out, id, svc);
-        move(svc, 1);
-      }
-      for (const [id, was] of previous.services) if (!s.services.has(id)) move(was, -1);
-    }
-    if (s.targetGroups !== previous.targetGroups) {
-      for (const id of previous.targetGroups.keys()) if (!s.targetGroups.has(id)) recount.add(id);
-      for (const [id, tg] of s.targetGroups) {
-        if (previous.targetGroups.get(id) === tg) continue;
-        checkTargetGroup(out, id, tg);
-        recount.add(id);
-      }
-    }
-    for (const id of recount) checkUse(out, s, id, counts);
-    const same = s.services === previous.services && s.serviceNetworks === previous.serviceNetworks;
-    if (!same) checkNetworks(out, s);
-    if (s.vpcs !== previous.vpcs || s.serviceNetworks !== previous.serviceNetworks) checkVpcs(out, s);
-    if (!same || s.targetGroups !== previous.targetGroups || s.problems !== previous.problems) checkProblems(out, s);
+    const undo: (() => void)[] = [];
+    checkChanges(out, s, previous, base, undo);
     if (out.length === 0) {
-      forwardCounts.delete(previous);
-      forwardCounts.set(s, counts);
+      tallies.delete(previous);
+      tallies.set(s, base);
     } else {
-      for (let i = applied.length - 1; i >= 0; i--) count(counts, applied[i]![0], applied[i]![1] === 1 ? -1 : 1, undefined);
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
     }
     return out;
   }
 
+  const t: Tallies = { forwards: new Map(), listeners: new Map(), rules: new Map(), holders: new Map() };
   for (const [id, svc] of s.services) {
     checkService(out, id, svc);
-    count(counts, svc, 1, undefined);
+    countService(t, svc, 1, undefined, undefined);
   }
-  for (const id of counts.keys()) if (!s.targetGroups.has(id)) missingGroup(out, s, id);
+  for (const id of t.forwards.keys()) if (!s.targetGroups.has(id)) missingGroup(out, s, id);
   for (const [id, tg] of s.targetGroups) {
     checkTargetGroup(out, id, tg);
-    checkUse(out, s, id, counts);
+    checkUse(out, s, id, t.forwards);
   }
-  checkNetworks(out, s);
+  for (const [id, sn] of s.serviceNetworks) {
+    checkNetwork(out, s, id, sn);
+    countNetwork(t, id, sn, 1, undefined);
+  }
   checkVpcs(out, s);
-  checkProblems(out, s);
-  if (out.length === 0) forwardCounts.set(s, counts);
+  checkProblems(out, s, t);
+  if (out.length === 0) tallies.set(s, t);
+  return out;
+}
+
+/**
+ * The check of `s` counted on from `previous` (which passed): only the entries that differ
+ * are walked (for the incremental rebuild's CowMaps, found chunk by chunk without visiting
+ * the others), and the tallies of `previous` are moved to `s`, each move logged in `undo`.
+ */
+function checkChanges(out: string[], s: RoutingSnapshot, previous: RoutingSnapshot, t: Tallies, undo: (() => void)[]): void {
+  const recount = new Set<string>();
+  const services = changes(previous.services, s.services);
+  for (const c of services) {
+    if (c.before) countService(t, c.before, -1, undo, recount);
+    if (c.after) {
+      checkService(out, c.key, c.after);
+      countService(t, c.after, 1, undo, recount);
+    }
+  }
+  const groups = changes(previous.targetGroups, s.targetGroups);
+  for (const c of groups) {
+    if (c.after) checkTargetGroup(out, c.key, c.after);
+    recount.add(c.key);
+  }
+  for (const id of recount) checkUse(out, s, id, t.forwards);
+
+  const networks = changes(previous.serviceNetworks, s.serviceNetworks);
+  const rewalked = new Set<string>();
+  let networkLeft = false;
+  for (const c of networks) {
+    rewalked.add(c.key);
+    if (c.before) countNetwork(t, c.key, c.before, -1, undo);
+    if (c.after) {
+      checkNetwork(out, s, c.key, c.after);
+      countNetwork(t, c.key, c.after, 1, undo);
+    } else networkLeft = true;
+  }
+  // A network that did not change still holds the previous entry of each service it answers
+  // for (it passed against `previous`): so a service that changed must not be held by one.
+  for (const c of services) {
+    for (const networkId of t.holders.get(c.key)?.keys() ?? []) if (!rewalked.has(networkId)) staleHolder(out, s, networkId, c.key);
+  }
+  // VPC entries are compiled whole when they change; a network that left may orphan one.
+  if (s.vpcs !== previous.vpcs || networkLeft) checkVpcs(out, s);
+
+  if (s.problems !== previous.problems) {
+    checkProblems(out, s, t);
+    return;
+  }
+  // Same problems as `previous`: only an entry that appeared can be one they name.
+  const named = problemIndex(s.problems);
+  if (named.size === 0) return;
+  const leftOut = (kind: string, id: string) => {
+    const p = named.get(`${kind}\0${id}`);
+    if (p) out.push(`${p.kind} ${p.id} is named in problems (${p.reason}) but is in the snapshot`);
+  };
+  for (const c of services) {
+    if (!c.after) continue;
+    if (!c.before) leftOut('service', c.key);
+    for (const l of c.after.listeners.values()) {
+      leftOut('listener', l.id);
+      for (const r of l.rules) leftOut('rule', r.id);
+    }
+  }
+  for (const c of groups) if (c.after && !c.before) leftOut('targetgroup', c.key);
+  for (const c of networks) if (c.after && !c.before) leftOut('servicenetwork', c.key);
+}
+
+/** One id whose entry differs between two versions of a snapshot map. */
+interface Change<V> { readonly key: string; readonly before: V | undefined; readonly after: V | undefined }
+
+/** The ids whose entry differs: chunk by chunk for two CowMaps of one lineage, else by a walk of both. */
+function changes<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): readonly Change<V>[] {
+  if (a === b) return [];
+  const fast = cowChanges(a, b);
+  if (fast) return fast;
+  const out: Change<V>[] = [];
+  for (const [key, after] of b) {
+    const before = a.get(key);
+    if (before !== after) out.push({ key, before, after });
+  }
+  for (const [key, before] of a) if (!b.has(key)) out.push({ key, before, after: undefined });
   return out;
 }
 
@@ -96,13 +159,18 @@ function checkUse(out: string[], s: RoutingSnapshot, id: string, counts: Readonl
   } else if (tg.unused === used) out.push(`target group ${id}: unused is ${tg.unused} but ${used ? 'an' : 'no'} action forwards to it`);
 }
 
-function checkNetworks(out: string[], s: RoutingSnapshot): void {
-  for (const [id, sn] of s.serviceNetworks) {
-    if (sn.id !== id) out.push(`serviceNetworks: key ${id} holds network ${sn.id}`);
-    for (const [host, svc] of sn.servicesByHost) {
-      if (s.services.get(svc.id) !== svc) out.push(`network ${id}: host ${host} answers for service ${svc.id}, which is not in services`);
-      if (!svc.hostNames.includes(host)) out.push(`network ${id}: host ${host} is not a host name of service ${svc.id}`);
-    }
+function checkNetwork(out: string[], s: RoutingSnapshot, id: string, sn: ServiceNetworkEntry): void {
+  if (sn.id !== id) out.push(`serviceNetworks: key ${id} holds network ${sn.id}`);
+  for (const [host, svc] of sn.servicesByHost) {
+    if (s.services.get(svc.id) !== svc) out.push(`network ${id}: host ${host} answers for service ${svc.id}, which is not in services`);
+    if (!svc.hostNames.includes(host)) out.push(`network ${id}: host ${host} is not a host name of service ${svc.id}`);
+  }
+}
+
+/** Names the hosts by which an unchanged network answers for a service whose entry it no longer is. */
+function staleHolder(out: string[], s: RoutingSnapshot, networkId: string, serviceId: string): void {
+  for (const [host, svc] of s.serviceNetworks.get(networkId)?.servicesByHost ?? []) {
+    if (svc.id === serviceId && s.services.get(serviceId) !== svc) out.push(`network ${networkId}: host ${host} answers for service ${serviceId}, which is not in services`);
   }
 }
 
@@ -115,26 +183,67 @@ function checkVpcs(out: string[], s: RoutingSnapshot): void {
 }
 
 /**
- * How many forward actions name each target group, for the last snapshot that passed of each
- * line of snapshots: the next check counts on from these, and takes them over when it passes
- * (so checking against the same `previous` twice checks the second time in full). Weak, so a
- * snapshot no longer in use takes its counts along.
+ * What the check counts over the whole snapshot, kept for the last snapshot that passed of
+ * each line of snapshots: the next check counts on from these (moving them by the entries
+ * that changed), and takes them over when it passes (so checking against the same
+ * `previous` twice checks the second time in full). Weak, so a snapshot no longer in use
+ * takes its tallies along.
  */
-const forwardCounts = new WeakMap<RoutingSnapshot, Map<string, number>>();
+interface Tallies {
+  /** Forward actions naming each target group. */
+  readonly forwards: Map<string, number>;
+  /** Listener and rule ids present (problems must not name them). */
+  readonly listeners: Map<string, number>;
+  readonly rules: Map<string, number>;
+  /** For each service id, the networks answering for it, with how many hosts each. */
+  readonly holders: Map<string, Map<string, number>>;
+}
+const tallies = new WeakMap<RoutingSnapshot, Tallies>();
 
-/** Adds (or takes away) the forwards of a service's rules; notes the groups whose count moved. */
-function count(counts: Map<string, number>, svc: ServiceEntry, by: 1 | -1, moved: Set<string> | undefined): void {
+/** Moves `key`'s count in `m` by `by` (a count of 0 is no key), logging the inverse in `undo`. */
+function bump(m: Map<string, number>, key: string, by: number, undo: (() => void)[] | undefined): void {
+  const n = (m.get(key) ?? 0) + by;
+  if (n === 0) m.delete(key);
+  else m.set(key, n);
+  undo?.push(() => bump(m, key, -by, undefined));
+}
+
+/** Adds (or takes away) a service's forwards, listeners and rules; notes the groups whose count moved. */
+function countService(t: Tallies, svc: ServiceEntry, by: 1 | -1, undo: (() => void)[] | undefined, moved: Set<string> | undefined): void {
   for (const l of svc.listeners.values()) {
+    bump(t.listeners, l.id, by, undo);
     for (const r of l.rules) {
+      bump(t.rules, r.id, by, undo);
       if (r.action.type !== 'forward') continue;
       for (const g of r.action.targetGroups) {
-        const n = (counts.get(g.targetGroupId) ?? 0) + by;
-        if (n === 0) counts.delete(g.targetGroupId);
-        else counts.set(g.targetGroupId, n);
+        bump(t.forwards, g.targetGroupId, by, undo);
         moved?.add(g.targetGroupId);
       }
     }
   }
+}
+
+/** Adds (or takes away) which services a network answers for. */
+function countNetwork(t: Tallies, networkId: string, sn: ServiceNetworkEntry, by: 1 | -1, undo: (() => void)[] | undefined): void {
+  for (const svc of sn.servicesByHost.values()) {
+    let m = t.holders.get(svc.id);
+    if (!m) t.holders.set(svc.id, (m = new Map()));
+    bump(m, networkId, by, undo);
+    // An emptied inner map stays: `holders` only grows by the services networks have held.
+  }
+}
+
+/** Problems by `kind\0id`, per problems list (lists are shared between snapshots while unchanged). */
+const problemIndexes = new WeakMap<readonly Problem[], Map<string, Problem>>();
+
+function problemIndex(problems: readonly Problem[]): Map<string, Problem> {
+  let ix = problemIndexes.get(problems);
+  if (!ix) {
+    ix = new Map();
+    for (const p of problems) if (LEFT_OUT_KINDS.some((k) => k === p.kind)) ix.set(`${p.kind}\0${p.id}`, p);
+    problemIndexes.set(problems, ix);
+  }
+  return ix;
 }
 
 /** Names every rule that forwards to a group missing from the snapshot (only when one does). */
@@ -157,25 +266,12 @@ function checkService(out: string[], id: string, svc: ServiceEntry): void {
   for (const [port, l] of svc.listeners) checkListener(out, id, port, l);
 }
 
-function checkProblems(out: string[], s: RoutingSnapshot): void {
-  // Listener and rule ids are collected only when a problem names one: it takes a walk.
-  let ids: { listeners: Set<string>; rules: Set<string> } | undefined;
-  const nested = () => {
-    if (ids) return ids;
-    ids = { listeners: new Set(), rules: new Set() };
-    for (const svc of s.services.values()) {
-      for (const l of svc.listeners.values()) {
-        ids.listeners.add(l.id);
-        for (const r of l.rules) ids.rules.add(r.id);
-      }
-    }
-    return ids;
-  };
+function checkProblems(out: string[], s: RoutingSnapshot, t: Tallies): void {
   const present: Record<(typeof LEFT_OUT_KINDS)[number], (id: string) => boolean> = {
     servicenetwork: (id) => s.serviceNetworks.has(id),
     service: (id) => s.services.has(id),
-    listener: (id) => nested().listeners.has(id),
-    rule: (id) => nested().rules.has(id),
+    listener: (id) => t.listeners.has(id),
+    rule: (id) => t.rules.has(id),
     targetgroup: (id) => s.targetGroups.has(id),
   };
   for (const p of s.problems) {
@@ -211,8 +307,10 @@ function checkTargetGroup(out: string[], id: string, tg: TargetGroupEntry): void
   if (tg.healthCheck && (tg.type === 'ALB' || tg.type === 'LAMBDA')) out.push(`target group ${id}: a ${tg.type} group has a health check`);
   for (const [lo, hi] of tg.healthCheck?.matcher ?? []) if (lo > hi) out.push(`target group ${id}: matcher range ${lo}-${hi} is empty`);
   for (const t of tg.targets) {
-    if ((t.address === undefined) === (t.unresolved === undefined)) {
-      out.push(`target group ${id}: target ${t.id}:${t.port} must have exactly one of address and unresolved`);
+    // A Lambda target resolves to a function (`lambda`), never to an address.
+    const resolved = t.address !== undefined || t.lambda !== undefined;
+    if (resolved === (t.unresolved !== undefined) || (t.address !== undefined && t.lambda !== undefined)) {
+      out.push(`target group ${id}: target ${t.id}:${t.port} must have exactly one of address and unresolved (lambda in place of address for a Lambda target)`);
     }
   }
 }

@@ -13,8 +13,9 @@ import type { HealthCheckEntry, TargetEntry, TargetGroupEntry } from './snapshot
  *   which the API uses for "reset") take AWS's defaults (LATTICE.md §2.5).
  * - Targets are resolved to the address traffic goes to: IP → the id; INSTANCE → the
  *   instance record's `privateIpAddress`; ALB → the `loadbalancer` record (id = the ALB ARN)
- *   and its `address`, with the target's own port; LAMBDA → unresolved until Lambda targets
- *   exist. A target that cannot be resolved stays in the list with `unresolved` set, so
+ *   and its `address`, with the target's own port; LAMBDA → the `lambdafunction` record
+ *   (id = the unqualified function ARN; a qualified target ARN falls back to it) as a
+ *   `lambda` descriptor with the group's event version (V1 by default), no address. A target that cannot be resolved stays in the list with `unresolved` set, so
  *   ListTargets and the health checker can say why; the balancer skips it.
  * - A target whose entry carries `deregisteredAt` is draining: it gets no new requests, so
  *   it is left out of `targets`; it is resolved the same way into `draining` (absent when
@@ -126,7 +127,7 @@ function compileTargets(
 }
 
 function resolveTarget(ctx: CompileContext, group: ResourceRecord, type: TargetGroupDraft['type'], id: string, port: number | undefined): TargetEntry {
-  if (type === 'LAMBDA') return { id, port: 0, unresolved: 'lambda targets are not supported yet' };
+  if (type === 'LAMBDA') return resolveLambda(ctx, group, id);
   if (port === undefined) return { id, port: 0, unresolved: `target ${id} has no port and its target group none either` };
   switch (type) {
     case 'IP':
@@ -142,6 +143,35 @@ function resolveTarget(ctx: CompileContext, group: ResourceRecord, type: TargetG
       return withAddress(id, port, field(lb.doc, 'address'), 'load balancer');
     }
   }
+}
+
+/** Lambda's default function timeout, when a record names none. */
+const LAMBDA_DEFAULT_TIMEOUT_S = 3;
+
+function resolveLambda(ctx: CompileContext, group: ResourceRecord, id: string): TargetEntry {
+  const fn = ctx.get('lambdafunction', group, id) ?? ctx.get('lambdafunction', group, unqualifiedFunctionArn(id));
+  if (!fn) return { id, port: 0, unresolved: `function ${id} is not registered with Trellis: trellis function register ${id} --handler <file.mjs>` };
+  const handler = field(fn.doc, 'handler');
+  const url = field(fn.doc, 'url');
+  const timeout = field(fn.doc, 'timeout');
+  const version = field(field(group.doc, 'config'), 'lambdaEventStructureVersion');
+  if (typeof handler !== 'string' && typeof url !== 'string') return { id, port: 0, unresolved: `function ${id} has neither a handler nor a URL` };
+  return {
+    id, port: 0,
+    lambda: {
+      functionArn: id,
+      ...(typeof handler === 'string' ? { handler } : {}),
+      ...(typeof url === 'string' && typeof handler !== 'string' ? { url } : {}),
+      eventVersion: version === 'V2' ? 'V2' : 'V1',
+      timeoutMs: (typeof timeout === 'number' && timeout > 0 ? timeout : LAMBDA_DEFAULT_TIMEOUT_S) * 1000,
+    },
+  };
+}
+
+/** `arn:…:function:name:alias` → `arn:…:function:name` (records are kept by the unqualified ARN). */
+export function unqualifiedFunctionArn(arn: string): string {
+  const m = /^(arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+):[^:]+$/.exec(arn);
+  return m ? m[1]! : arn;
 }
 
 function withAddress(id: string, port: number, value: unknown, what: string): TargetEntry {

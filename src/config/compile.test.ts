@@ -211,7 +211,9 @@ describe('compile: problems', () => {
     assert.match(missing!.unresolved!, /^instance i-0aaaaaaaaaaaaaaaa is not known to Trellis/);
     assert.equal(bare!.unresolved, 'instance i-0bbbbbbbbbbbbbbbb has no address');
     const fn = s.targetGroups.get('tg-0333333333333333')!;
-    assert.deepEqual(fn.targets, [{ id: 'arn:aws:lambda:us-east-1:111122223333:function:f', port: 0, unresolved: 'lambda targets are not supported yet' }]);
+    assert.equal(fn.targets.length, 1);
+    assert.equal(fn.targets[0]!.lambda, undefined);
+    assert.match(fn.targets[0]!.unresolved!, /^function arn:aws:lambda:us-east-1:111122223333:function:f is not registered with Trellis/);
     assert.equal(fn.lambdaEventStructureVersion, 'V2');
     assert.equal(fn.unused, true);
   });

@@ -14,6 +14,7 @@ export const SNAPSHOT_KINDS = [
   'servicenetwork', 'service', 'listener', 'rule', 'targetgroup',
   'servicenetworkserviceassociation', 'servicenetworkvpcassociation',
   'vpc', 'securitygroup', 'instance', 'loadbalancer', 'accesslogsubscription', 'authpolicy',
+  'lambdafunction',
 ] as const satisfies readonly ResourceKind[];
 
 /**

@@ -68,6 +68,24 @@ export type TgStatus = 'compiled' | 'failed' | 'absent';
  * record: what depended on it as it was, the indexes, what depends on it as it is now.
  */
 export class RecordIndex {
+  /** Sets (or deletes) an association's meta, keeping the by-network and by-service indexes in step. */
+  private setAssociation(id: string, meta: AssociationMeta | undefined): void {
+    const old = this.associationMeta.get(id)?.target;
+    if (old) {
+      unlink(this.associationsByNetwork, old.networkId, id);
+      unlink(this.associationsByService, old.serviceId, id);
+    }
+    if (!meta) {
+      this.associationMeta.delete(id);
+      return;
+    }
+    this.associationMeta.set(id, meta);
+    if (meta.target) {
+      link(this.associationsByNetwork, meta.target.networkId, id);
+      link(this.associationsByService, meta.target.serviceId, id);
+    }
+  }
+
   private readonly places = new Map<string, Place>();
   private readonly partitions = new Map<string, string>();
 
@@ -77,6 +95,13 @@ export class RecordIndex {
   readonly listenerMeta = new Map<string, ChildMeta>();
   readonly ruleMeta = new Map<string, ChildMeta>();
   readonly associationMeta = new Map<string, AssociationMeta>();
+  /**
+   * Association ids by the network and by the service they name (only those with a target):
+   * a step replays one network's associations, or finds a service's networks, without a walk
+   * of every association (10,000 at 10,000 services).
+   */
+  readonly associationsByNetwork = new Map<string, Set<string>>();
+  readonly associationsByService = new Map<string, Set<string>>();
   readonly logMeta = new Map<string, LogMeta>();
   private readonly policyMeta = new Map<string, Place>();
   /** VPC, security-group and VPC-association records, in creation order. */
@@ -189,7 +214,8 @@ export class RecordIndex {
         d.tgs.add(id);
         break;
       case 'instance':
-      case 'loadbalancer': {
+      case 'loadbalancer':
+      case 'lambdafunction': {
         const key = `${t.kind}\0${place.account}\0${place.region}`;
         let ids = d.resolvers.get(key);
         if (!ids) d.resolvers.set(key, ids = new Set());
@@ -233,8 +259,8 @@ export class RecordIndex {
           } catch (err) {
             problems = [{ kind: t.kind, id, reason: reasonOf(err) }];
           }
-          this.associationMeta.set(id, { place, seq: rec.seq, target });
-        } else this.associationMeta.delete(id);
+          this.setAssociation(id, { place, seq: rec.seq, target });
+        } else this.setAssociation(id, undefined);
         this.setProblems(`snsa:${id}`, problems);
         break;
       }
@@ -328,4 +354,15 @@ export class RecordIndex {
 /** Whether two records (or places) are in the same account and region. */
 export function samePlace(a: Place, b: Place): boolean {
   return a.account === b.account && a.region === b.region;
+}
+
+function link(m: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = m.get(key);
+  if (!ids) m.set(key, (ids = new Set()));
+  ids.add(id);
+}
+
+function unlink(m: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = m.get(key);
+  if (ids?.delete(id) && ids.size === 0) m.delete(key);
 }

@@ -1,5 +1,6 @@
 import type { ResourceKind } from '../model/index.js';
 import type { Place, ResourceRecord, StoreReader } from '../store/index.js';
+import { unqualifiedFunctionArn } from './compile-targets.js';
 import { CompileContext } from './context.js';
 import { field, isObject } from './narrow.js';
 
@@ -53,7 +54,7 @@ export class StoreSource implements RecordSource {
 
   async targetGroupContext(rec: ResourceRecord): Promise<CompileContext> {
     const type = field(rec.doc, 'type');
-    const kind = type === 'INSTANCE' ? 'instance' : type === 'ALB' ? 'loadbalancer' : undefined;
+    const kind = type === 'INSTANCE' ? 'instance' : type === 'ALB' ? 'loadbalancer' : type === 'LAMBDA' ? 'lambdafunction' : undefined;
     const records = [rec];
     const targets = field(rec.doc, 'targets');
     if (kind && Array.isArray(targets)) {
@@ -62,7 +63,9 @@ export class StoreSource implements RecordSource {
         const id = isObject(t) ? t['id'] : undefined;
         if (typeof id !== 'string' || seen.has(id)) continue;
         seen.add(id);
-        const found = await this.get(kind, rec, id);
+        const found = await this.get(kind, rec, id)
+          // A qualified function ARN resolves through the unqualified one's record.
+          ?? (kind === 'lambdafunction' ? await this.get(kind, rec, unqualifiedFunctionArn(id)) : undefined);
         if (found) records.push(found);
       }
     }

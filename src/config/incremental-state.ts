@@ -2,9 +2,10 @@ import type { Place, ResourceRecord } from '../store/index.js';
 import {
   accessLogOf, addAssociation, compileNetwork, placedId, serviceUnit, sortProblems, targetGroupCheck, type AssociationLookups,
 } from './compile.js';
-import { compileTargetGroup } from './compile-targets.js';
+import { compileTargetGroup, unqualifiedFunctionArn } from './compile-targets.js';
 import { compileVpcs } from './compile-vpcs.js';
 import { CompileContext } from './context.js';
+import { CowMapBuilder } from './cow-map.js';
 import { Dirty, RecordIndex, samePlace, type AssociationMeta, type LogMeta, type TgStatus, type Touched } from './incremental-index.js';
 import type { RecordSource } from './incremental-source.js';
 import { field, reasonOf } from './narrow.js';
@@ -39,12 +40,12 @@ export class CompiledState {
   private readonly problemsByUnit = new Map<string, readonly Problem[]>();
   private problemsChanged = true;
 
-  // The working maps: shared with the last snapshot until a step first writes one.
-  private services = new Map<string, ServiceEntry>();
-  private targetGroups = new Map<string, TargetGroupEntry>();
-  private networks = new Map<string, ServiceNetworkEntry>();
+  // The working maps: persistent (cow-map.ts), so a step copies only the chunks it writes
+  // and every other chunk is shared with the last snapshot's maps.
+  private readonly services = new CowMapBuilder<ServiceEntry>();
+  private readonly targetGroups = new CowMapBuilder<TargetGroupEntry>();
+  private readonly networks = new CowMapBuilder<ServiceNetworkEntry>();
   private vpcs: ReadonlyMap<string, VpcEntry> = new Map();
-  private shared = { services: false, targetGroups: false, networks: false };
   private problems: readonly Problem[] = [];
 
   /** The snapshot of the last step. */
@@ -124,10 +125,11 @@ export class CompiledState {
   private findResolvers(d: Dirty): void {
     if (d.resolvers.size === 0) return;
     for (const [id, g] of this.targetGroups) {
-      const kind = g.type === 'INSTANCE' ? 'instance' : g.type === 'ALB' ? 'loadbalancer' : undefined;
+      const kind = g.type === 'INSTANCE' ? 'instance' : g.type === 'ALB' ? 'loadbalancer' : g.type === 'LAMBDA' ? 'lambdafunction' : undefined;
       const place = kind && this.ix.targetGroupMeta.get(id);
       const ids = place && d.resolvers.get(`${kind}\0${place.account}\0${place.region}`);
-      if (ids && (g.targets.some((t) => ids.has(t.id)) || g.draining?.some((t) => ids.has(t.id)))) d.tgs.add(id);
+      const hit = (t: { readonly id: string }) => ids!.has(t.id) || (kind === 'lambdafunction' && ids!.has(unqualifiedFunctionArn(t.id)));
+      if (ids && (g.targets.some(hit) || g.draining?.some(hit))) d.tgs.add(id);
     }
   }
 
@@ -153,7 +155,6 @@ export class CompiledState {
         }
         problems = ctx.problems.slice(n);
       }
-      this.write('targetGroups');
       if (entry) { this.targetGroups.set(id, entry); d.fresh.add(entry); }
       else this.targetGroups.delete(id);
       this.setProblems(`tg:${id}`, problems);
@@ -189,15 +190,15 @@ export class CompiledState {
       }
       this.count(old, -1, d);
       this.count(entry, 1, d);
-      this.write('services');
       if (entry) this.services.set(id, entry);
       else this.services.delete(id);
       this.setProblems(`svc:${id}`, problems);
     }
     // Every network answering for a recompiled service holds its old entry: replay them.
-    if (d.services.size) {
-      for (const m of this.ix.associationMeta.values()) {
-        if (m.target && d.services.has(m.target.serviceId)) d.hostMaps.add(m.target.networkId);
+    for (const id of d.services) {
+      for (const a of this.ix.associationsByService.get(id) ?? []) {
+        const target = this.ix.associationMeta.get(a)?.target;
+        if (target) d.hostMaps.add(target.networkId);
       }
     }
   }
@@ -234,7 +235,6 @@ export class CompiledState {
         }
       }
       if (!old !== !entry) d.vpcs = true;
-      this.write('networks');
       if (entry) this.networks.set(id, entry);
       else this.networks.delete(id);
       this.setProblems(`sn:${id}`, problems);
@@ -248,13 +248,13 @@ export class CompiledState {
    */
   private recompileAssociations(d: Dirty): void {
     if (d.hostMaps.size === 0) return;
-    const members = new Map<string, [string, AssociationMeta][]>();
-    for (const entry of this.ix.associationMeta) {
-      const target = entry[1].target;
-      if (target && d.hostMaps.has(target.networkId)) (members.get(target.networkId) ?? members.set(target.networkId, []).get(target.networkId)!).push(entry);
-    }
     for (const networkId of d.hostMaps) {
-      const list = (members.get(networkId) ?? []).sort((a, b) => a[1].seq - b[1].seq);
+      const list: [string, AssociationMeta][] = [];
+      for (const id of this.ix.associationsByNetwork.get(networkId) ?? []) {
+        const m = this.ix.associationMeta.get(id);
+        if (m?.target) list.push([id, m]);
+      }
+      list.sort((a, b) => a[1].seq - b[1].seq);
       const network = this.networks.get(networkId);
       const hosts = network ? new Map<string, ServiceEntry>() : undefined;
       const look: AssociationLookups = {
@@ -280,7 +280,6 @@ export class CompiledState {
       }
       this.setProblems(`grp:${networkId}`, problems);
       if (network && hosts) {
-        this.write('networks');
         this.networks.set(networkId, { ...network, servicesByHost: hosts });
       }
     }
@@ -299,7 +298,7 @@ export class CompiledState {
       }
     }
     const ctx = new CompileContext([...stubs.values(), ...records], this.ix.partitionOf);
-    this.vpcs = compileVpcs(ctx, this.networks);
+    this.vpcs = compileVpcs(ctx, this.networks.freeze());
     this.setProblems('vpcs', ctx.problems);
   }
 
@@ -313,7 +312,6 @@ export class CompiledState {
         (g as { unused: boolean }).unused = unused;
         continue;
       }
-      this.write('targetGroups');
       this.targetGroups.set(id, { ...g, unused });
     }
   }
@@ -325,27 +323,17 @@ export class CompiledState {
     } else if (this.problemsByUnit.delete(unit)) this.problemsChanged = true;
   }
 
-  /** Copy-on-write: the last snapshot holds the working maps until a step first changes one. */
-  private write(which: 'services' | 'targetGroups' | 'networks'): void {
-    if (!this.shared[which]) return;
-    this.shared[which] = false;
-    if (which === 'services') this.services = new Map(this.services);
-    else if (which === 'targetGroups') this.targetGroups = new Map(this.targetGroups);
-    else this.networks = new Map(this.networks);
-  }
-
   private snapshot(revision: number): RoutingSnapshot {
     if (this.problemsChanged) {
       this.problems = sortProblems([...this.problemsByUnit.values()].flat());
       this.problemsChanged = false;
     }
-    this.shared = { services: true, targetGroups: true, networks: true };
     this.last = {
       revision,
       vpcs: this.vpcs,
-      serviceNetworks: this.networks,
-      services: this.services,
-      targetGroups: this.targetGroups,
+      serviceNetworks: this.networks.freeze(),
+      services: this.services.freeze(),
+      targetGroups: this.targetGroups.freeze(),
       problems: this.problems,
     };
     return this.last;

@@ -1,3 +1,4 @@
+import { CowMap } from './cow-map.js';
 import type { RoutingSnapshot, ServiceEntry } from './snapshot.js';
 
 /**
@@ -10,7 +11,8 @@ export function snapshotToJson(s: RoutingSnapshot): unknown {
 }
 
 function plain(v: unknown, key: string): unknown {
-  if (v instanceof Map) {
+  // The incremental rebuild's maps are CowMaps (cow-map.ts): any ReadonlyMap counts.
+  if (v instanceof Map || v instanceof CowMap) {
     const entries = [...v.entries()].map(([k, x]) => [String(k), x] as const);
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const obj: Record<string, unknown> = {};

@@ -186,6 +186,22 @@ export interface TargetEntry {
   /** Where traffic goes; undefined when it cannot be resolved (see `unresolved`). */
   readonly address?: string;
   readonly unresolved?: string;
+  /** A LAMBDA group's target: the function record it resolved to (no `address`). */
+  readonly lambda?: LambdaTargetEntry;
+}
+
+/**
+ * How the data plane runs a Lambda target: the local handler module or the Invoke endpoint
+ * of the function record its ARN names, and the group's event version.
+ */
+export interface LambdaTargetEntry {
+  readonly functionArn: string;
+  /** Absolute path of a JavaScript module, optionally `#exportName` (default `handler`). */
+  readonly handler?: string;
+  /** Base URL of an endpoint speaking the Lambda Invoke API. */
+  readonly url?: string;
+  readonly eventVersion: 'V1' | 'V2';
+  readonly timeoutMs: number;
 }
 
 export interface AccessLogDestination {

@@ -77,3 +77,4 @@ export async function createControlPlane(opts: ControlPlaneOptions): Promise<Con
   return { store: opts.store, config, lifecycle, now, close: () => lifecycle.close() };
 }
 export * as stacks from './stacks.js';
+export * as functions from './functions.js';

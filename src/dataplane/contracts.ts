@@ -48,6 +48,12 @@ export interface AccessLogRecord {
   listenerType: string;
   /** Why Trellis answered itself or the exchange failed; '-' for a normal proxied response. */
   failureReason: string;
+  /**
+   * Trellis's own addition, present only on requests refused by auth: the decision with each
+   * layer's verdict and every statement's trace (what `trellis auth explain` prints). Written
+   * after `failureReason`; absent from every other record, so their shape is Lattice's.
+   */
+  authExplanation?: string;
 }
 
 /**

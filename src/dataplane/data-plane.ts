@@ -2,10 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { RoutingSnapshot, ServiceEntry } from '../config/index.js';
 import { Balancer } from './balancer/balancer.js';
+import type { DataPlaneAuthOptions } from './auth/contracts.js';
 import type { AccessLogSink, RequestMetrics, TargetHealthSource } from './contracts.js';
 import type { ExchangeContext } from './gateway/exchange.js';
 import { createGatewayServer } from './gateway/gateways.js';
 import { RequestPath } from './gateway/request-path.js';
+import { TlsTermination, type CertificateProvider } from './gateway/tls.js';
 import { diffEntries, entryId } from './snapshot-diff.js';
 import { UpstreamPools } from './upstream/pools.js';
 
@@ -17,6 +19,13 @@ export interface DataPlaneOptions {
   readonly now?: () => number;
   /** The snapshot to start with; default: an empty one (every request answers 403/404). */
   readonly snapshot?: RoutingSnapshot;
+  /**
+   * Certificates for HTTPS listeners by server name (gateway/tls.ts). Absent: no TLS
+   * termination (CONNECT answers 501, the VPC addresses are plaintext only).
+   */
+  readonly certificates?: CertificateProvider;
+  /** Credentials and identity policies for data-plane auth (auth/); absent: signed requests fail, identity layer skipped. */
+  readonly auth?: DataPlaneAuthOptions;
 }
 
 /** A gateway's listening address. */
@@ -29,6 +38,8 @@ export interface GatewayAddress {
 export interface VpcGatewayOptions {
   /** The listener port of the services this address serves (default 80). */
   readonly listenerPort?: number;
+  /** The listener port that TLS on this address reaches, with certificates (default 443). */
+  readonly tlsListenerPort?: number;
 }
 
 /** What one `setSnapshot` walked (see `DataPlane.lastSwap`). */
@@ -57,13 +68,15 @@ export class DataPlane {
   private readonly balancer: Balancer;
   private readonly pools = new UpstreamPools();
   private readonly servers = new Set<Server>();
+  private readonly tls: TlsTermination | undefined;
   private work: SwapWork = { services: 0, targetGroups: 0, origins: 0 };
 
   constructor(opts: DataPlaneOptions) {
     this.ctx = { accessLog: opts.accessLog, metrics: opts.metrics, now: opts.now ?? Date.now };
     this.balancer = new Balancer(opts.health);
     const first = opts.snapshot ?? EMPTY_SNAPSHOT;
-    this.path = new RequestPath(first, this.balancer, this.pools);
+    this.path = new RequestPath(first, this.balancer, this.pools, opts.auth, this.ctx.now);
+    this.tls = opts.certificates === undefined ? undefined : new TlsTermination(this.ctx, this.path, opts.certificates);
     // The pools count origins from here on; later swaps move the counts by the difference.
     this.pools.retain(first);
   }
@@ -124,7 +137,7 @@ export class DataPlane {
 
   /** Starts the HTTP forward-proxy gateway (user name = VPC id). Port 0 picks a free port. */
   listenProxy(port = 0, host = '127.0.0.1'): Promise<GatewayAddress> {
-    return this.listen(createGatewayServer(this.ctx, this.path, 'proxy', '', 80), port, host);
+    return this.listen(createGatewayServer(this.ctx, this.path, 'proxy', '', 80, this.tls), port, host);
   }
 
   /**
@@ -132,13 +145,18 @@ export class DataPlane {
    * names the service, and the listener port is `opts.listenerPort` (80 by default).
    */
   listenVpc(vpcId: string, port = 0, host = '127.0.0.1', opts: VpcGatewayOptions = {}): Promise<GatewayAddress> {
-    return this.listen(createGatewayServer(this.ctx, this.path, 'vpc', vpcId, opts.listenerPort ?? 80), port, host);
+    const server = createGatewayServer(this.ctx, this.path, 'vpc', vpcId, opts.listenerPort ?? 80);
+    this.tls?.sniff(server, vpcId, opts.tlsListenerPort ?? 443);
+    return this.listen(server, port, host);
   }
 
   async close(): Promise<void> {
+    // TLS connections first: a VPC address's close waits for the sockets it handed to TLS.
+    this.tls?.close();
     await Promise.all([...this.servers].map((s) => closeServer(s)));
     this.servers.clear();
     await this.pools.close();
+    await this.path.lambda.close();
   }
 
   private listen(server: Server, port: number, host: string): Promise<GatewayAddress> {

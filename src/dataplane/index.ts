@@ -13,6 +13,11 @@ export { tailLogs, listLogFiles } from './access-log/tail.js';
 export type { TailLine, TailOptions } from './access-log/tail.js';
 export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE, METRIC_PREFIX, REQUEST_TIME_BUCKETS_MS } from './metrics/metrics-registry.js';
 export { DataPlane, EMPTY_SNAPSHOT, type DataPlaneOptions, type GatewayAddress, type VpcGatewayOptions } from './data-plane.js';
+export type { CertificateProvider, TlsKeyPair } from './gateway/tls.js';
 export { SmoothWeighted, Balancer } from './balancer/balancer.js';
 export { matchRule, hostName, hostPort, networkOf, listenerOn, type NoRouteReason } from './router/router.js';
 export { changedEntries, diffEntries, entryId, vpcIdOf, type EntryChange, type IdOf } from './snapshot-diff.js';
+export {
+  explainRequest, principalFromArn, authorizeExchange, decide, identityHeaders,
+  type DataPlaneAuthOptions, type IdentityPolicies, type IdentityPolicyProvider, type ExplainRequest, type ExplainResult, type ExplainLayer,
+} from './auth/index.js';

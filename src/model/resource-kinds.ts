@@ -28,7 +28,9 @@ export type EnvironmentKind = 'vpc' | 'securitygroup' | 'instance' | 'loadbalanc
   // IAM's roles and OIDC providers (AWS::IAM::Role / ::OIDCProvider), kept for the auth checks.
   | 'iamrole' | 'oidcprovider'
   // IAM's users, access keys and customer managed policies, and STS's temporary credentials (issue 5).
-  | 'iamuser' | 'iamaccesskey' | 'iampolicy' | 'stssession';
+  | 'iamuser' | 'iamaccesskey' | 'iampolicy' | 'stssession'
+  // Lambda functions that LAMBDA targets invoke: an ARN mapped to a local handler (issue 6).
+  | 'lambdafunction';
 
 /** Policies are stored as records keyed by the id of the resource they are attached to. */
 export type PolicyKind = 'authpolicy' | 'resourcepolicy';

@@ -107,7 +107,7 @@ describe('data plane: upstream', () => {
       ['/hang', 504, 'TargetDataTimeout'],
       ['/close', 502, 'TargetConnectionClosed'],
       ['/garbage', 502, 'TargetProtocolError'],
-      ['/lambda', 502, 'LambdaNotSupported'],
+      ['/lambda', 502, 'LambdaFunctionNotFound'],
       ['/zero', 500, 'NoTargetGroup'],
     ];
     for (const [path, status, reason] of cases) {

@@ -15,7 +15,8 @@ export const ACCESS_LOG_FIELDS = [
   'callerX509SANDNS', 'callerX509SANURI', 'listenerId', 'listenerType', 'failureReason',
 ] as const satisfies readonly (keyof AccessLogRecord)[];
 
-type Missing = Exclude<keyof AccessLogRecord, (typeof ACCESS_LOG_FIELDS)[number]>;
+// `authExplanation` is the one optional field: written only when present (serializeRecord).
+type Missing = Exclude<keyof AccessLogRecord, (typeof ACCESS_LOG_FIELDS)[number] | 'authExplanation'>;
 const allFieldsListed: [Missing] extends [never] ? true : Missing = true;
 void allFieldsListed;
 
@@ -101,7 +102,8 @@ export function serializeRecord(r: AccessLogRecord): string {
     + `,"callerX509SubjectCN":${j(r.callerX509SubjectCN)},"callerX509IssuerOU":${j(r.callerX509IssuerOU)}`
     + `,"callerX509SANNameCN":${j(r.callerX509SANNameCN)},"callerX509SANDNS":${j(r.callerX509SANDNS)}`
     + `,"callerX509SANURI":${j(r.callerX509SANURI)},"listenerId":${j(r.listenerId)},"listenerType":${j(r.listenerType)}`
-    + `,"failureReason":${j(r.failureReason)}}`;
+    + `,"failureReason":${j(r.failureReason)}`
+    + (r.authExplanation === undefined ? '}' : `,"authExplanation":${j(r.authExplanation)}}`);
 }
 
 let cachedSecond = Number.NaN;

@@ -4,6 +4,9 @@ import type { Dispatcher } from 'undici';
 import type {
   AccessLogDestination, ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry,
 } from '../../config/index.js';
+import type { Principal } from '../../iam/index.js';
+import { principalTagsJson } from '../auth/identity-headers.js';
+import type { AuthExchange } from '../auth/gate.js';
 import type { AccessLogRecord, AccessLogSink, RequestMetrics, RequestOutcome } from '../contracts.js';
 import { classifyUpstreamError } from '../upstream/errors.js';
 import { responseHeaders, type ScannedHeaders } from './headers.js';
@@ -48,7 +51,7 @@ function ipPortOf(t: TargetEntry): string {
  * Invariant: `finish()` runs exactly once per exchange, so every request produces exactly
  * one access-log record and one metrics outcome, whatever path it took.
  */
-export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
+export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, AuthExchange {
   // ScannedHeaders, filled by the gateway's header scan.
   headers: string[] = [];
   host: string | undefined = undefined;
@@ -72,6 +75,13 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
   /** Request target: path and query, origin-form. */
   path = '/';
   listenerPort = 80;
+
+  // Filled by the auth step (auth/gate.ts); untouched when auth does not apply.
+  principal: Principal | undefined = undefined;
+  resolvedUser: string | undefined = undefined;
+  authDeniedReason = '-';
+  authExplanation: string | undefined = undefined;
+  identity: readonly string[] | undefined = undefined;
 
   readonly start: number;
   done = false;
@@ -236,11 +246,11 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
       requestToTargetDuration: this.sentToTargetAt === 0 ? 0 : this.sentToTargetAt - this.start,
       responseFromTargetDuration: this.firstByteAt === 0 ? 0 : end - this.firstByteAt,
       requestId: this.requestId ?? '-',
-      resolvedUser: '-',
-      authDeniedReason: '-',
-      callerPrincipal: '-',
-      callerPrincipalOrgID: '-',
-      callerPrincipalTags: '-',
+      resolvedUser: this.resolvedUser ?? resolvedUserOf(this.principal),
+      authDeniedReason: this.authDeniedReason,
+      callerPrincipal: this.principal === undefined || this.principal.type === 'Anonymous' ? '-' : this.principal.arn,
+      callerPrincipalOrgID: this.principal?.orgId ?? '-',
+      callerPrincipalTags: this.principal === undefined ? '-' : principalTagsJson(this.principal),
       callerX509SubjectCN: '-',
       callerX509IssuerOU: '-',
       callerX509SANNameCN: '-',
@@ -250,6 +260,7 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
       listenerType: this.listener?.protocol ?? '-',
       failureReason: this.failure,
     };
+    if (this.authExplanation !== undefined) record.authExplanation = this.authExplanation;
     this.ctx.accessLog.write(record, destinationsOf(svc, net));
     const serviceId = svc?.id ?? '-';
     const tgId = tg?.id;
@@ -277,6 +288,11 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler {
     this.responseBytes = 80;
     this.finish();
   }
+}
+
+/** `resolvedUser` of the access log: '-' when auth did not apply, `Anonymous` or the caller's ARN. */
+function resolvedUserOf(p: Principal | undefined): string {
+  return p === undefined ? '-' : p.type === 'Anonymous' ? 'Anonymous' : p.arn;
 }
 
 const CLIENT_GONE = Object.assign(new Error('client connection closed'), { code: 'TRELLIS_CLIENT_CLOSED' });

@@ -4,6 +4,7 @@ import { hostPort } from '../router/router.js';
 import { Exchange, type ExchangeContext } from './exchange.js';
 import { scanRequestHeaders } from './headers.js';
 import type { RequestPath } from './request-path.js';
+import type { TlsTermination } from './tls.js';
 
 /**
  * The two VPC gateways (ARCHITECTURE.md "VPCs and the gateway"): the VPC identity of a
@@ -17,14 +18,15 @@ import type { RequestPath } from './request-path.js';
  * port is the URL's port (80 by default). No credentials → 407 with `Proxy-Authenticate`
  * (curl and every `http_proxy`-aware client then know to send them); a user name that names
  * no VPC known to Trellis → 403. Origin-form requests are accepted too (the Host header names
- * the service). CONNECT (https through the proxy) is answered 501: HTTPS listeners are
- * reached in plaintext through the gateways for now.
+ * the service). `CONNECT host:port` (https through the proxy) tunnels into TLS termination
+ * (tls.ts) when the data plane has certificates, and is answered 501 otherwise.
  *
  * (b) A VPC gateway is a listening address on loopback for one VPC where the Host header
  * names the service. Each listening address serves ONE listener port of the services,
  * fixed when it is opened (80 by default): a Host header's own port is ignored, so
  * `curl --resolve name:PORT:127.0.0.1 http://name:PORT/` works whatever PORT the address got.
- * To reach listeners on other ports, open one address per (VPC, listener port) pair.
+ * To reach listeners on other ports, open one address per (VPC, listener port) pair. With
+ * certificates, the same address also accepts TLS for HTTPS listeners (tls.ts `sniff`).
  *
  * Both accept up to 96 KB of request headers from node:http so that the 60 KB / 100-header
  * limits of Lattice are answered by the request path (400, logged); past 96 KB node:http's
@@ -36,14 +38,14 @@ const MAX_PARSED_HEADER_BYTES = 96 * 1024;
 const PROXY_AUTHENTICATE = ['proxy-authenticate', 'Basic realm="Trellis VPC gateway (user name = VPC id)"'];
 
 export function createGatewayServer(
-  ctx: ExchangeContext, path: RequestPath, kind: GatewayKind, vpcId: string, listenerPort: number,
+  ctx: ExchangeContext, path: RequestPath, kind: GatewayKind, vpcId: string, listenerPort: number, tls?: TlsTermination,
 ): Server {
   const onRequest = kind === 'proxy'
     ? (req: IncomingMessage, res: ServerResponse) => proxyRequest(ctx, path, req, res)
     : (req: IncomingMessage, res: ServerResponse) => vpcRequest(ctx, path, req, res, vpcId, listenerPort);
   const server = createServer({ maxHeaderSize: MAX_PARSED_HEADER_BYTES, keepAliveTimeout: 60_000 }, onRequest);
   server.on('clientError', onClientError);
-  if (kind === 'proxy') server.on('connect', onConnectMethod);
+  if (kind === 'proxy') server.on('connect', tls === undefined ? onConnectMethod : (req: IncomingMessage, socket: Duplex, head: Buffer) => tls.connect(req, socket, head));
   return server;
 }
 
@@ -84,7 +86,7 @@ function proxyRequest(ctx: ExchangeContext, path: RequestPath, req: IncomingMess
   if (absolute) {
     if (url.length < 8 || url.slice(0, 7).toLowerCase() !== 'http://') {
       ex.path = url;
-      return ex.reply(400, 'ClientProtocolError', 'Bad Request: the proxy gateway takes http:// URLs (use plain http; HTTPS listeners are served in plaintext)');
+      return ex.reply(400, 'ClientProtocolError', 'Bad Request: the proxy gateway takes http:// URLs (https:// goes through CONNECT)');
     }
     let end = 7;
     while (end < url.length) {

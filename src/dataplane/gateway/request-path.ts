@@ -1,9 +1,13 @@
 import type { Dispatcher } from 'undici';
-import type { RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry, VpcEntry } from '../../config/index.js';
+import type { ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry, VpcEntry } from '../../config/index.js';
+import type { DataPlaneAuthOptions } from '../auth/contracts.js';
+import { authorizeExchange } from '../auth/gate.js';
 import type { Balancer } from '../balancer/balancer.js';
+import { LambdaInvokers, lambdaTargetOf } from '../lambda/index.js';
 import { hostName, listenerOn, matchRule, networkOf } from '../router/router.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import type { Exchange } from './exchange.js';
+import { isEncrypted } from './tls.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_COUNT } from './headers.js';
 import { admitsCached, presentedAddress } from './source.js';
 
@@ -20,19 +24,26 @@ import { admitsCached, presentedAddress } from './source.js';
  * | over 100 request headers or 60 KB of them | 400 | `ClientProtocolError` |
  * | Host names no service of the VPC's network | 404 Non Existent Service | `NonExistentService` |
  * | no HTTP/HTTPS listener on the port | TCP reset, as AWS | `NoListener` |
+ * | bad signature, or the auth policies / identity policies do not allow (auth/) | 403 | `ClientAccessDenied` |
  * | fixed-response action | its status, empty body | `-` (configured, not a failure) |
  * | every target-group weight is 0 / the group is missing | 500 | `NoTargetGroup` |
- * | LAMBDA target group (until the Lambda issue) | 502 | `LambdaNotSupported` |
+ * | LAMBDA target group: invoked by lambda/ (413/502 failures listed there) | | `Lambda*` |
  * | no resolved target in the group | 500 | `TargetConnectionError` |
  * | upstream failures | see upstream/errors.ts | `Target*` |
  *
  * The chain reads only the snapshot held by reference (swapped atomically by `setSnapshot`)
- * and awaits nothing: the only asynchronous step is the upstream exchange itself.
+ * and awaits nothing but the upstream exchange itself — and, once per caller until the data
+ * plane has cached them, that caller's identity policies.
  */
 export class RequestPath {
   snapshot: RoutingSnapshot;
+  /** The Lambda functions of LAMBDA target groups (closed by the data plane). */
+  readonly lambda = new LambdaInvokers();
 
-  constructor(snapshot: RoutingSnapshot, readonly balancer: Balancer, readonly pools: UpstreamPools) {
+  constructor(
+    snapshot: RoutingSnapshot, readonly balancer: Balancer, readonly pools: UpstreamPools,
+    readonly auth: DataPlaneAuthOptions = {}, private readonly now: () => number = Date.now,
+  ) {
     this.snapshot = snapshot;
   }
 
@@ -61,8 +72,17 @@ export class RequestPath {
     if (svc === undefined) return ex.reply(404, 'NonExistentService', 'Non Existent Service');
     const listener = listenerOn(svc, ex.listenerPort);
     if (listener === undefined) return ex.reset('NoListener');
+    // An HTTPS listener only takes TLS (tls.ts): plaintext sent to it is dropped, as on AWS.
+    if (listener.protocol === 'HTTPS' && !isEncrypted(ex.req)) return ex.reset('PlaintextToHttpsListener');
     ex.listener = listener;
 
+    const allowed = authorizeExchange(ex, vpc!, net, svc, this.auth, this.now());
+    if (allowed === true) return this.forward(ex, snap, vpc!, net, svc, listener);
+    if (allowed !== false) void allowed.then((ok) => { if (ok) this.forward(ex, snap, vpc!, net, svc, listener); });
+  }
+
+  /** Rule matching onwards, once the request may reach the service. */
+  private forward(ex: Exchange, snap: RoutingSnapshot, vpc: VpcEntry, net: ServiceNetworkEntry, svc: ServiceEntry, listener: ListenerEntry): void {
     const q = ex.path.indexOf('?');
     const rule = matchRule(listener, ex.req.method!, q < 0 ? ex.path : ex.path.slice(0, q), ex.headers);
     if (rule === undefined) return ex.reply(404, 'NoRule', 'Not Found');
@@ -73,27 +93,28 @@ export class RequestPath {
     const tg = weighted === undefined ? undefined : snap.targetGroups.get(weighted.targetGroupId);
     if (tg === undefined) return ex.reply(500, 'NoTargetGroup', 'Internal Server Error: no target group to forward to');
     ex.targetGroup = tg;
-    if (tg.type === 'LAMBDA') return ex.reply(502, 'LambdaNotSupported', 'Bad Gateway: Lambda targets are not supported yet');
-    const target = this.balancer.pickTarget(tg);
+    const isLambda = tg.type === 'LAMBDA';
+    const target = isLambda ? lambdaTargetOf(tg) : this.balancer.pickTarget(tg);
     if (target === undefined) return ex.reply(500, 'TargetConnectionError', 'Internal Server Error: no target');
-    ex.target = target;
+    if (!isLambda) ex.target = target;
 
     const h = ex.headers;
     h.push(
       'x-forwarded-for', ex.forwardedFor === undefined ? ex.sourceAddress : `${ex.forwardedFor}, ${ex.sourceAddress}`,
       'x-forwarded-port', portString(ex.listenerPort),
       'x-forwarded-proto', listener.protocol === 'HTTPS' ? 'https' : 'http',
-      'x-amzn-source-vpc', vpc!.vpcId,
-      'x-amzn-lattice-network', networkHeader(vpc!),
+      'x-amzn-source-vpc', vpc.vpcId,
+      'x-amzn-lattice-network', networkHeader(vpc),
       'x-amzn-lattice-target', targetHeader(svc, net, tg),
       'x-amzn-requestid', ex.ensureRequestId(),
     );
+    if (ex.identity !== undefined && ex.identity.length !== 0) h.push(...ex.identity);
     const timeout = svc.idleTimeoutSeconds * 1000;
     const opts: Dispatcher.DispatchOptions = {
       path: ex.path, method: ex.req.method as Dispatcher.HttpMethod, headers: h,
       body: ex.hasBody ? ex.req : null, headersTimeout: timeout, bodyTimeout: timeout,
     };
-    ex.forward(this.pools.poolFor(tg, target), opts);
+    ex.forward(isLambda ? this.lambda.dispatcherFor(target) : this.pools.poolFor(tg, target), opts);
   }
 }
 
