@@ -1,26 +1,9 @@
 import type { Command } from 'commander';
 import { tailLogs } from '../dataplane/index.js';
 import { defaultOptions } from './start.js';
+import { call, endpointFlag } from './trellis-client.js';
 import { table } from './table.js';
 
-/** Talks to a running Trellis's `/_trellis/*` endpoints; errors become one readable line. */
-async function call<T>(endpoint: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${endpoint}${path}`, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  }).catch((err: unknown) => {
-    throw new Error(`cannot reach Trellis at ${endpoint} (${err instanceof Error ? err.message : String(err)}); is \`trellis up\` running?`);
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let message = text;
-    try { message = (JSON.parse(text) as { message?: string }).message ?? text; } catch { /* plain text */ }
-    throw new Error(`${res.status} ${message}`);
-  }
-  return JSON.parse(text) as T;
-}
-
-const endpointFlag = ['--endpoint <url>', 'the Trellis API', process.env.TRELLIS_ENDPOINT ?? `http://127.0.0.1:${process.env.TRELLIS_PORT ?? defaultOptions.port}`] as const;
 
 interface VpcView { vpcId: string; cidrBlock?: string; source: string; createdAt: string; endpoint?: string }
 

@@ -8,6 +8,7 @@ import { snapshotToJson } from './serialize.js';
 import { CowMapBuilder, type CowMap } from './cow-map.js';
 import type { ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry } from './snapshot.js';
 import { ids, walkthrough } from './testdata/records.js';
+import { prng } from './testdata/prng.js';
 
 const base = (): RoutingSnapshot => compile(walkthrough().records, 3);
 
@@ -165,17 +166,6 @@ describe('checkSnapshot', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random record sets: mostly well-formed records that point at each other, mixed with

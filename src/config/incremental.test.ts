@@ -13,6 +13,7 @@ import type { Rebuild } from './rebuild.js';
 import { snapshotToJson } from './serialize.js';
 import type { RoutingSnapshot } from './snapshot.js';
 import { ids, walkthrough } from './testdata/records.js';
+import { prng } from './testdata/prng.js';
 
 /*
  * The incremental rebuild against `compile()` of a full scan, on a real SQLite store:
@@ -22,17 +23,6 @@ import { ids, walkthrough } from './testdata/records.js';
  * be identical.
  */
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MAIN: Place = { account: '111122223333', region: 'us-east-1' };
 /** A second place, in another partition: its ids may clash with the main place's. */

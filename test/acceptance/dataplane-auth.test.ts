@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteAuthPolicyCommand, PutAuthPolicyCommand, UpdateServiceCommand, UpdateServiceNetworkCommand } from '@aws-sdk/client-vpc-lattice';
@@ -11,6 +10,7 @@ import { startBackends, type Backend } from '../../examples/walkthrough/backends
 import { WALKTHROUGH, setupWalkthrough, type Walkthrough } from '../../examples/walkthrough/setup.mjs';
 import { bootTrellis, eventually, TEST_CREDENTIALS, type TestTrellis } from '../support/trellis.js';
 import { basic, send, type Reply } from './dataplane-support.js';
+import { Sha256, type Keys } from '../support/sha256.js';
 
 /**
  * Data-plane auth as a user meets it (issue 5, "Done when"): an auth policy on the service
@@ -28,19 +28,6 @@ const ECS = WALKTHROUGH.ecsVpc.vpcId;
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 const portOf = (hostPort: string): number => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
 
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) { this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret)); }
-  update(data: string | ArrayBuffer | ArrayBufferView): void { this.h.update(bytes(data)); }
-  async digest(): Promise<Uint8Array> { return new Uint8Array(this.h.digest()); }
-  reset(): void { /* one use per instance */ }
-}
-function bytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  return d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
-
-interface Keys { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }
 
 /** Headers of a data-plane request signed by the AWS SDK's signer, as Lattice documents it. */
 async function signedHeaders(keys: Keys, host: string, path: string, method = 'GET'): Promise<Record<string, string>> {

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -13,21 +12,8 @@ import { SqliteStore } from '../../src/store/index.js';
 import { createControlPlane } from '../../src/control/index.js';
 import { createApiServer } from '../../src/api/index.js';
 import { readProfile, rootOf, type Credential } from '../../src/iam/index.js';
+import { Sha256, type Keys } from '../support/sha256.js';
 
-/** Node's crypto behind the Checksum interface the smithy signer wants. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) { this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret)); }
-  update(data: string | ArrayBuffer | ArrayBufferView): void { this.h.update(bytes(data)); }
-  async digest(): Promise<Uint8Array> { return new Uint8Array(this.h.digest()); }
-  reset(): void { /* one use per instance */ }
-}
-function bytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  return d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
-
-interface Keys { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }
 
 interface RawRequest {
   readonly method: string;
