@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DeleteAuthPolicyCommand, PutAuthPolicyCommand, UpdateServiceCommand, UpdateServiceNetworkCommand } from '@aws-sdk/client-vpc-lattice';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { SignatureV4a } from '@aws-sdk/signature-v4a';
 import { startBackends, type Backend } from '../../examples/walkthrough/backends.mjs';
 import { WALKTHROUGH, setupWalkthrough, type Walkthrough } from '../../examples/walkthrough/setup.mjs';
 import { bootTrellis, eventually, TEST_CREDENTIALS, type TestTrellis } from '../support/trellis.js';
@@ -34,6 +35,15 @@ async function signedHeaders(keys: Keys, host: string, path: string, method = 'G
   const signer = new SignatureV4({ credentials: keys, region: 'us-east-1', service: 'vpc-lattice-svcs', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const out = await signer.sign({
     method, protocol: 'http:', hostname: host, path, query: {}, headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+  }, { signingDate: new Date() });
+  return out.headers;
+}
+
+/** The same, signed with SigV4A (`AWS4-ECDSA-P256-SHA256`) for a region set. */
+async function signedHeadersV4a(keys: Keys, host: string, path: string, regionSet: string): Promise<Record<string, string>> {
+  const signer = new SignatureV4a({ credentials: keys, region: regionSet, service: 'vpc-lattice-svcs', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const out = await signer.sign({
+    method: 'GET', protocol: 'http:', hostname: host, path, query: {}, headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
   }, { signingDate: new Date() });
   return out.headers;
 }
@@ -199,6 +209,15 @@ describe('data-plane auth: auth policies enforced on traffic, and why', () => {
     const explained = await t.wire('POST', '/_trellis/auth/explain', { vpcId: EC2, method: 'GET', path: '/public/u', service: WALKTHROUGH.service, principal: user.User!.Arn });
     assert.equal(explained.json.decision, 'ALLOW');
     assert.match(explained.json.text, /Identity: Allow — allowed by statement 0 .*VPCLatticeServicesInvokeAccess/);
+  });
+
+  it('authenticates SigV4A-signed callers over HTTP; a region set without the region is refused', async () => {
+    const ok = await call(EC2, '/public/v4a', { headers: await signedHeadersV4a(t.bootstrap, w.dnsName, '/public/v4a', 'us-east-1,eu-west-1') });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(seen(ok.testId)!.headers['x-amzn-lattice-identity'], `Principal=arn:aws:iam::${ACCOUNT}:root`);
+    const elsewhere = await call(EC2, '/public/v4a', { headers: await signedHeadersV4a(t.bootstrap, w.dnsName, '/public/v4a', 'eu-west-1') });
+    assert.equal(elsewhere.status, 403);
+    assert.equal(seen(elsewhere.testId), undefined);
   });
 
   it('refuses a tampered signature with 403, even on a service whose authType is NONE; forged identity headers are dropped', async () => {

@@ -172,6 +172,6 @@ describe('verifySigV4 against requests signed by @smithy/signature-v4', () => {
     const shortCred = { ...base, headers: { ...base.headers, authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260115/us-east-1, SignedHeaders=host, Signature=00', 'x-amz-date': '20260115T100000Z' } };
     assert.match(code(verifySigV4(shortCred, lookup, expect())), /^IncompleteSignature: Credential must have exactly 5 slash-delimited elements/);
     const v4a = { ...base, headers: { ...base.headers, authorization: 'AWS4-ECDSA-P256-SHA256 Credential=AKID/20260115/vpc-lattice-svcs/aws4_request, SignedHeaders=host, Signature=00' } };
-    assert.match(code(verifySigV4(v4a, lookup, expect())), /^IncompleteSignature: Trellis does not verify SigV4A/);
+    assert.match(code(verifySigV4(v4a, lookup, expect())), /^IncompleteSignature: .*X-Amz-Region-Set/);
   });
 });

@@ -3,6 +3,7 @@ import type { CredentialLookup, SignedRequest, SigV4Expectations, SigV4Result } 
 import { canonicalRequest, stringToSign } from './canonical.js';
 import { parseSignature, isoBasic, parseIsoBasic, type ClaimedSignature } from './parse.js';
 import { deriveSigningKey, signature } from './signing-key.js';
+import { isSigV4aHeader, parseSigV4a, stringToSignV4a, verifySigV4aSignature } from './sigv4a.js';
 
 /** AWS's clock skew: a signature is good for 5 minutes either side of the server's clock. */
 export const DEFAULT_SKEW_MS = 5 * 60_000;
@@ -26,7 +27,9 @@ function rejected(code: string, message: string): SigV4Result {
  * `unsigned`, not a failure: whether that is allowed is the caller's policy.
  */
 export function verifySigV4(req: SignedRequest, lookup: CredentialLookup, expect: SigV4Expectations): SigV4Result {
-  const parsed = parseSignature(req.headers, req.query);
+  // SigV4A shares every check but the region (its signed region set) and the signature.
+  const v4a = isSigV4aHeader(req.headers);
+  const parsed = v4a ? parseSigV4a(req.headers, expect) : parseSignature(req.headers, req.query);
   if (parsed.kind !== 'claimed') return parsed;
   const c = parsed.claim;
   const scopeProblem = checkScope(c, expect);
@@ -55,10 +58,13 @@ export function verifySigV4(req: SignedRequest, lookup: CredentialLookup, expect
     doubleEncodePath: expect.doubleEncodePath ?? !SINGLE_ENCODING.has(c.service),
     ...(c.form === 'query' ? { excludeQuery: 'X-Amz-Signature' } : {}),
   });
-  const scope = `${c.scopeDate}/${c.region}/${c.service}/${c.terminator}`;
-  const toSign = stringToSign(c.amzDate, scope, canonical);
-  const expected = signature(deriveSigningKey(credential.secretAccessKey, c.scopeDate, c.region, c.service), toSign);
-  if (!sameSignature(expected, c.signature)) {
+  const toSign = v4a
+    ? stringToSignV4a(c.amzDate, `${c.scopeDate}/${c.service}/${c.terminator}`, canonical)
+    : stringToSign(c.amzDate, `${c.scopeDate}/${c.region}/${c.service}/${c.terminator}`, canonical);
+  const good = v4a
+    ? verifySigV4aSignature(c.accessKeyId, credential.secretAccessKey, toSign, c.signature)
+    : sameSignature(signature(deriveSigningKey(credential.secretAccessKey, c.scopeDate, c.region, c.service), toSign), c.signature);
+  if (!good) {
     return rejected('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. '
       + 'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n'
       + `The Canonical String for this request should have been\n'${canonical}'\n\n`
