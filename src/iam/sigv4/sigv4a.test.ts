@@ -1,36 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4a } from '@aws-sdk/signature-v4a';
 import type { Credential, SigV4Expectations, SigV4Result } from '../contracts.js';
 import { verifySigV4 } from './verify.js';
+import { lookup, session, Sha256, T0, user } from './testdata/fixtures.js';
 import { payloadHashFor, signedRequest } from './request.js';
 import { regionFor } from './sigv4a.js';
 
-/** Node's crypto behind the Checksum interface the smithy signer wants. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) { this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret)); }
-  update(data: string | ArrayBuffer | ArrayBufferView): void { this.h.update(bytes(data)); }
-  async digest(): Promise<Uint8Array> { return new Uint8Array(this.h.digest()); }
-  reset(): void { /* one use per instance */ }
-}
-
-function bytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  return d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
-
-const T0 = Date.UTC(2026, 0, 15, 10, 0, 0);
-const user: Credential = {
-  accessKeyId: 'AKIAUSEREXAMPLE00001', secretAccessKey: 'user-secret',
-  principal: { arn: 'arn:aws:iam::111122223333:user/alice', account: '111122223333', type: 'User', tags: {} },
-};
-const session: Credential = {
-  accessKeyId: 'ASIASESSIONEXAMPLE01', secretAccessKey: 'session-secret', sessionToken: 'token-abc', expiresAt: T0 + 3600_000,
-  principal: { arn: 'arn:aws:sts::111122223333:assumed-role/Role/s', account: '111122223333', type: 'AssumedRole', roleArn: 'arn:aws:iam::111122223333:role/Role', tags: {} },
-};
-const lookup = (id: string): Credential | undefined => [user, session].find((c) => c.accessKeyId === id);
 
 interface SignOpts {
   readonly cred?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
