@@ -39,8 +39,24 @@ describe('aws cloudformation deploy of the walkthrough', () => {
     return r;
   };
   const ok = (r: CliResult) => { assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`); return r; };
-  const deploy = (stack: string, file: string, ...extra: string[]) =>
-    cfn('deploy', '--stack-name', stack, '--template-file', resolve(DIR, file), '--region', 'us-east-1', ...extra);
+  /**
+   * `aws cloudformation deploy` names its change set `awscli-cloudformation-package-deploy-<epoch
+   * seconds>`, and an empty (FAILED) change set stays, as on AWS: two deploys of one stack in
+   * the same second collide (AlreadyExistsException) on AWS too. So a deploy of a stack waits,
+   * if it must, for the next second after the previous deploy of that stack.
+   */
+  const lastDeploy = new Map<string, number>();
+  const deploy = async (stack: string, file: string, ...extra: string[]) => {
+    const last = lastDeploy.get(stack);
+    if (last !== undefined && Math.floor(Date.now() / 1000) <= Math.floor(last / 1000)) {
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    }
+    try {
+      return await cfn('deploy', '--stack-name', stack, '--template-file', resolve(DIR, file), '--region', 'us-east-1', ...extra);
+    } finally {
+      lastDeploy.set(stack, Date.now());
+    }
+  };
 
   before(async () => {
     t = await bootTrellis({ dataPlane: true });
