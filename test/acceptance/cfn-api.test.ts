@@ -175,6 +175,8 @@ describe('the CloudFormation API at the wire', () => {
     const physical = detail.PhysicalResourceId!;
     const byPhysical = (await cfn.send(new DescribeStackResourcesCommand({ PhysicalResourceId: physical }))).StackResources!;
     assert.deepEqual(byPhysical.map((r) => [r.StackName, r.LogicalResourceId]), [['api-net', 'Net']]);
+    assert.ok(byPhysical[0]!.Timestamp instanceof Date, 'StackResource names its time Timestamp');
+    assert.equal(byPhysical[0]!.StackId, stackId);
     const summaries = (await cfn.send(new ListStackResourcesCommand({ StackName: 'api-net' }))).StackResourceSummaries!;
     assert.deepEqual(summaries.map((s) => [s.LogicalResourceId, s.PhysicalResourceId, s.ResourceStatus]), [['Net', physical, 'CREATE_COMPLETE']]);
     const wrong = await rejects(cfn.send(new DescribeStackResourceCommand({ StackName: 'api-net', LogicalResourceId: 'Nope' })));

@@ -69,12 +69,3 @@ export async function updateAccessKey(ctx: IdentityContext, scope: IamScope, use
 export async function findAccessKey(ctx: IdentityContext, account: string, keyId: string): Promise<AccessKeyDoc | undefined> {
   return (await ctx.store.get<AccessKeyDoc>('iamaccesskey', iamPlaceOf(account), keyId))?.doc;
 }
-
-/**
- * The bootstrap admin key pair (`trellis up`): the account root's first Active key, created
- * when there is none. Idempotent, so every start prints the same pair.
- */
-export async function ensureRootAccessKey(ctx: IdentityContext, scope: IamScope): Promise<AccessKeyDoc> {
-  const existing = (await listAccessKeys(ctx, scope, '')).find((k) => k.status === 'Active');
-  return existing ?? createAccessKey(ctx, scope, '');
-}

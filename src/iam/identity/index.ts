@@ -2,7 +2,7 @@ export { identityContext, awsManagedPolicies, type IdentityContext, type IamScop
 export type { RoleDoc, UserDoc, AccessKeyDoc, AccessKeyStatus, ManagedPolicyDoc, OidcProviderDoc, SessionDoc, InlinePolicy } from './records.js';
 export { createUser, getUser, listUsers, deleteUser, findUser, type UserSpec } from './users.js';
 export { createRole, getRole, listRoles, deleteRole, findRole, findRoleByArn, updateAssumeRolePolicy, tagRole, DEFAULT_MAX_SESSION, type RoleSpec } from './roles.js';
-export { createAccessKey, listAccessKeys, deleteAccessKey, updateAccessKey, findAccessKey, ensureRootAccessKey } from './access-keys.js';
+export { createAccessKey, listAccessKeys, deleteAccessKey, updateAccessKey, findAccessKey } from './access-keys.js';
 export {
   putInlinePolicy, getInlinePolicy, listInlinePolicies, deleteInlinePolicy, attachPolicy, detachPolicy, listAttachedPolicies, type EntityType,
 } from './entity-policies.js';

@@ -65,37 +65,7 @@ export function stackEvent(e: StackEvent): Xml {
   };
 }
 
-/** DescribeStackResources' `StackResource`. */
-export function stackResource(r: StackResourceDescription): Xml {
-  return {
-    StackName: r.StackName,
-    StackId: r.StackId,
-    LogicalResourceId: r.LogicalResourceId,
-    PhysicalResourceId: r.PhysicalResourceId,
-    ResourceType: r.ResourceType,
-    Timestamp: r.Timestamp,
-    ResourceStatus: r.ResourceStatus,
-    ResourceStatusReason: r.ResourceStatusReason,
-    DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
-  };
-}
-
-/** DescribeStackResource's `StackResourceDetail`: the timestamp is named LastUpdatedTimestamp. */
-export function stackResourceDetail(r: StackResourceDescription): Xml {
-  return {
-    StackName: r.StackName,
-    StackId: r.StackId,
-    LogicalResourceId: r.LogicalResourceId,
-    PhysicalResourceId: r.PhysicalResourceId,
-    ResourceType: r.ResourceType,
-    LastUpdatedTimestamp: r.Timestamp,
-    ResourceStatus: r.ResourceStatus,
-    ResourceStatusReason: r.ResourceStatusReason,
-    DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
-  };
-}
-
-/** ListStackResources' `StackResourceSummary`. */
+/** ListStackResources' `StackResourceSummary`: the fields the other two shapes build on. */
 export function stackResourceSummary(r: StackResourceDescription): Xml {
   return {
     LogicalResourceId: r.LogicalResourceId,
@@ -106,6 +76,17 @@ export function stackResourceSummary(r: StackResourceDescription): Xml {
     ResourceStatusReason: r.ResourceStatusReason,
     DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
   };
+}
+
+/** DescribeStackResource's `StackResourceDetail`: the summary with its stack. */
+export function stackResourceDetail(r: StackResourceDescription): Xml {
+  return { StackName: r.StackName, StackId: r.StackId, ...stackResourceSummary(r) };
+}
+
+/** DescribeStackResources' `StackResource`: the detail, its timestamp named `Timestamp`. */
+export function stackResource(r: StackResourceDescription): Xml {
+  const { LastUpdatedTimestamp: _renamed, ...rest } = stackResourceDetail(r);
+  return { ...rest, Timestamp: r.Timestamp };
 }
 
 export function templateSummary(s: TemplateSummary): Xml {
