@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type {
   AccessLogDestination, ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry,
@@ -9,6 +8,7 @@ import { principalTagsJson } from '../auth/identity-headers.js';
 import type { AuthExchange } from '../auth/gate.js';
 import type { AccessLogRecord, AccessLogSink, RequestMetrics, RequestOutcome } from '../contracts.js';
 import { classifyUpstreamError } from '../upstream/errors.js';
+import type { DownstreamRequest, DownstreamResponse, DownstreamSocket } from './downstream.js';
 import { responseHeaders, type ScannedHeaders } from './headers.js';
 
 /** What an exchange needs from the data plane around it (one object, shared by all). */
@@ -19,7 +19,7 @@ export interface ExchangeContext {
 }
 
 const kExchange = Symbol('trellis.exchange');
-type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
+type TaggedResponse = DownstreamResponse & { [kExchange]?: Exchange };
 
 /** Shared 'close' listener: no closure per request; the response carries its exchange. */
 function onResponseClose(this: TaggedResponse): void {
@@ -99,8 +99,8 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
 
   constructor(
     private readonly ctx: ExchangeContext,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: DownstreamRequest,
+    readonly res: DownstreamResponse,
   ) {
     this.start = ctx.now();
     this.sourceAddress = req.socket.remoteAddress ?? '-';
@@ -179,8 +179,9 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
     this.bodySent += chunkSize;
   }
 
-  onComplete(): void {
+  onComplete(trailers?: string[] | Buffer[] | null): void {
     if (this.done) return;
+    if (trailers != null && trailers.length !== 0 && this.res.addTrailers !== undefined) this.res.addTrailers(trailerMap(trailers));
     this.res.end();
     this.finish();
   }
@@ -220,6 +221,7 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
     const tg = this.targetGroup;
     const duration = end - this.start;
     const bytesReceived = this.headerBytes + this.bodySent + this.path.length + 16;
+    const tls = this.req.socket.encrypted === true ? tlsFactsOf(this.req.socket) : undefined;
     const record: AccessLogRecord = {
       startTime: isoSecond(this.start),
       serviceNetworkArn: net?.arn ?? '-',
@@ -231,12 +233,12 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
       sourceIpPort: `${this.sourceAddress}:${this.req.socket.remotePort ?? 0}`,
       targetIpPort: this.target === undefined ? '-' : ipPortOf(this.target),
       hostHeader: this.host ?? '-',
-      serverNameIndication: '-',
-      sslCipher: '-',
-      tlsVersion: '-',
+      serverNameIndication: tls === undefined ? '-' : tls.sni,
+      sslCipher: tls === undefined ? '-' : tls.cipher,
+      tlsVersion: tls === undefined ? '-' : tls.version,
       requestMethod: this.req.method ?? '-',
       requestPath: this.path,
-      protocol: this.req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1',
+      protocol: protocolOf(this.req.httpVersion),
       userAgent: this.userAgent,
       responseCode: this.status,
       grpcResponseCode: '-',
@@ -288,6 +290,31 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
     this.responseBytes = 80;
     this.finish();
   }
+}
+
+/** The access log's `protocol`. */
+function protocolOf(httpVersion: string): string {
+  return httpVersion === '1.1' ? 'HTTP/1.1' : httpVersion === '2.0' ? 'HTTP/2' : httpVersion === '1.0' ? 'HTTP/1.0' : `HTTP/${httpVersion}`;
+}
+
+interface TlsFacts { readonly sni: string; readonly cipher: string; readonly version: string }
+const tlsFacts = new WeakMap<DownstreamSocket, TlsFacts>();
+/** SNI, cipher and version of a TLS connection, read once per connection. */
+function tlsFactsOf(socket: DownstreamSocket): TlsFacts {
+  let f = tlsFacts.get(socket);
+  if (f === undefined) {
+    const sni = socket.servername;
+    f = { sni: typeof sni === 'string' && sni !== '' ? sni : '-', cipher: socket.getCipher?.()?.name ?? '-', version: socket.getProtocol?.() ?? '-' };
+    tlsFacts.set(socket, f);
+  }
+  return f;
+}
+
+/** undici hands trailers as a flat raw list (Buffers or strings); responses take a map. */
+function trailerMap(raw: readonly (string | Buffer)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]!.toString().toLowerCase()] = raw[i + 1]!.toString();
+  return out;
 }
 
 /** `resolvedUser` of the access log: '-' when auth did not apply, `Anonymous` or the caller's ARN. */

@@ -7,7 +7,7 @@ import { LambdaInvokers, lambdaTargetOf } from '../lambda/index.js';
 import { hostName, listenerOn, matchRule, networkOf } from '../router/router.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import type { Exchange } from './exchange.js';
-import { isEncrypted } from './tls.js';
+import { isEncrypted } from './downstream.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_COUNT } from './headers.js';
 import { admitsCached, presentedAddress } from './source.js';
 

@@ -60,11 +60,6 @@ const LATTICE_CIPHERS = [
 const MAX_PARSED_HEADER_BYTES = 96 * 1024;
 const TLS_HANDSHAKE = 0x16;
 
-/** True when the request came over TLS (a TLSSocket says `encrypted`). */
-export function isEncrypted(req: IncomingMessage): boolean {
-  return (req.socket as Partial<TLSSocket>).encrypted === true;
-}
-
 /**
  * The TLS side of the gateways: one https.Server (never listening) per (VPC, listener port),
  * fed sockets by the sniffing VPC addresses and by CONNECT tunnels.

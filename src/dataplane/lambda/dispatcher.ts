@@ -1,6 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { Dispatcher } from 'undici';
 import type { LambdaTargetEntry, TargetEntry } from '../../config/index.js';
+import type { Principal } from '../../iam/index.js';
 import { buildV1Event, buildV2Event, type LambdaRequest } from './events.js';
 import { HttpInvoker } from './http-invoker.js';
 import type { InvokeResult, LambdaInvoker } from './invoker.js';
@@ -31,12 +32,14 @@ import { WorkerPool } from './worker-pool.js';
 
 /** What the dispatcher needs of the exchange (the gateway's Exchange has it all). */
 export interface LambdaExchange extends Dispatcher.DispatchHandler {
-  readonly req: IncomingMessage;
+  readonly req: Readable;
   readonly done: boolean;
   readonly vpc: { readonly vpcArn: string } | undefined;
   readonly network: { readonly arn: string } | undefined;
   readonly service: { readonly arn: string; readonly region: string } | undefined;
   readonly targetGroup: { readonly arn: string } | undefined;
+  /** The caller as the auth step left it (V2's requestContext.identity). */
+  readonly principal?: Principal | undefined;
   ensureRequestId(): string;
   reply(status: number, failureReason: string, body: string): void;
 }
@@ -80,6 +83,7 @@ class LambdaFunctionDispatcher extends Dispatcher {
       ? buildV2Event(req, {
         serviceNetworkArn: ex.network?.arn ?? '', serviceArn: ex.service?.arn ?? '', targetGroupArn: ex.targetGroup?.arn ?? '',
         ...(ex.vpc === undefined ? {} : { sourceVpcArn: ex.vpc.vpcArn }), region: ex.service?.region ?? '', timeEpochMicros: this.clock(),
+        ...(ex.principal === undefined ? {} : { principal: ex.principal }),
       })
       : buildV1Event(req);
     let result: InvokeResult;
@@ -108,7 +112,7 @@ const EMPTY = Buffer.alloc(0);
 const noop = (): void => {};
 
 /** The whole body, or undefined once it passes `limit` bytes (the rest is drained unread). */
-function readLimited(stream: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+function readLimited(stream: Readable, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

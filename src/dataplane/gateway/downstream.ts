@@ -1,0 +1,67 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/**
+ * The client side of one exchange, whatever carried it: HTTP/1.x on Trellis's own
+ * connection handling, HTTP/2 (node:http2's compatibility objects), or node:http. The request
+ * path (Exchange, auth, Lambda) sees only these shapes, so the engine under a gateway can
+ * change without touching routing. node:http's IncomingMessage / ServerResponse satisfy them
+ * as they are; engines of our own implement just this much.
+ */
+
+/** The connection a request came on: who sent it, and over what. */
+export interface DownstreamSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  /** True on TLS connections (tls.TLSSocket's `encrypted`). */
+  readonly encrypted?: boolean;
+  /** The SNI the client sent, on TLS connections. */
+  readonly servername?: string | false | null;
+  /** OpenSSL's cipher name, on TLS connections (access log `sslCipher`). */
+  getCipher?(): { readonly name: string } | undefined;
+  /** 'TLSv1.3' etc., on TLS connections (access log `tlsVersion`). */
+  getProtocol?(): string | null;
+  /** Drops the connection without a response (a reset, as for a port with no listener). */
+  destroy(): void;
+}
+
+/**
+ * The request: its head as received, and its body as a stream (the request object itself is
+ * the body stream, as node:http's is: it is handed to the upstream when `hasBody`).
+ */
+export interface DownstreamRequest extends Readable {
+  readonly method?: string | undefined;
+  /** The request target as received: origin-form, or absolute-form on the proxy gateway. */
+  readonly url?: string | undefined;
+  /** '1.0', '1.1' or '2.0'. */
+  readonly httpVersion: string;
+  /** Name/value alternating, names as the client sent them. */
+  readonly rawHeaders: string[];
+  /** Lower-cased header map (auth's condition keys); engines may build it on first use. */
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: DownstreamSocket;
+}
+
+/** The response: a head, then body chunks with backpressure, then the end. */
+export interface DownstreamResponse {
+  /** `headers` is a flat name/value list; the engine adds framing (length or chunked). */
+  writeHead(status: number, headers: string[]): unknown;
+  /** False when the client is not keeping up: wait for 'drain'. */
+  write(chunk: Buffer): boolean;
+  end(data?: string): unknown;
+  /**
+   * Sends trailers after the body (gRPC's `grpc-status` over HTTP/2). Engines that cannot
+   * carry trailers to this client (HTTP/1.x without chunked framing) drop them.
+   */
+  addTrailers?(trailers: Record<string, string>): void;
+  /** Cuts the response short (the upstream failed mid-body). */
+  destroy(): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+  /** Emitted once when the exchange is over for the client: finished or gone. */
+  on(event: 'close', listener: () => void): unknown;
+}
+
+/** True when the request came over TLS. */
+export function isEncrypted(req: DownstreamRequest): boolean {
+  return req.socket.encrypted === true;
+}
