@@ -6,8 +6,8 @@
 # its API by bench/dataplane/server.ts + setup.ts (Host bench.local -> two weighted IP groups,
 # rules, access log to a file, metrics, health checks):
 #   trellis     one process, as `trellis up` runs (pinned to CPU 0 like nginx-1w / haproxy-1t)
-#   trellis-2w  the `trellis gateway --workers 2` prototype (floating, like nginx-2w / haproxy-2t;
-#               its workers run with --max-semi-space-size=32, src/cli/gateway.ts)
+#   trellis-2w  `trellis up --workers 2` (floating, like nginx-2w / haproxy-2t; the request path
+#               in 2 cluster workers with --max-semi-space-size=32, src/cli/workers/)
 #   trellis-semi32  `trellis` with V8's young generation at 32 MB (--max-semi-space-size=32), as
 #               the gateway workers run (pinned)
 #   node-bare   the README's "bare Node proxy on undici's dispatcher" (bare-proxy.mjs, pinned):

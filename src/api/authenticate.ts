@@ -22,7 +22,8 @@ export interface ApiAuth {
   readonly now?: () => number;
 }
 
-export type Protocol = 'rest-json' | 'query';
+/** `json`: AWS's JSON 1.1 protocol (ACM), whose auth errors are REST-JSON's types at status 400. */
+export type Protocol = 'rest-json' | 'query' | 'json';
 
 /** Who a call acts as, and where. */
 export interface Caller {
@@ -52,6 +53,7 @@ const WIRE: Readonly<Record<string, { readonly rest: string; readonly queryStatu
 /** An auth failure as the protocol names it; REST-JSON answers every one with 403. */
 export function authError(protocol: Protocol, code: string, message: string): AwsError {
   const wire = WIRE[code] ?? { rest: code, queryStatus: 403 };
+  if (protocol === 'json') return new AwsError(wire.rest, message, {}, 400);
   return protocol === 'rest-json' ? new AwsError(wire.rest, message, {}, 403) : new AwsError(code, message, {}, wire.queryStatus);
 }
 

@@ -9,6 +9,7 @@ import type { StackEngine } from '../cfn/index.js';
 import { cloudFormationService, iamService, isQueryRequest, serveQuery, stsService, type IdentityServices, type QueryService } from './query/index.js';
 import { credentialLookup, identityContext, identityPolicies, staticLookup, type Credential } from '../iam/index.js';
 import type { ApiAuth } from './authenticate.js';
+import { isAcmRequest, serveAcm } from './acm/index.js';
 
 export interface ApiServerOptions {
   readonly cp: ControlPlane;
@@ -68,6 +69,11 @@ async function handle(opts: ApiServerOptions, query: readonly QueryService[], au
   }
   const signed = signedScope(req, url);
   const scope = scopeFor(opts.defaults, signed);
+  // ACM's JSON 1.1 (X-Amz-Target: CertificateManager.*): the certificates services name.
+  if (isAcmRequest(req)) {
+    await serveAcm(req, res, { cp: opts.cp, scope, requestId, auth });
+    return;
+  }
   if (isQueryRequest(req, url, signed.service)) {
     await serveQuery(req, res, { services: query, scope, requestId, signingName: signed.service, accessKeyId: signed.accessKeyId, auth });
     return;

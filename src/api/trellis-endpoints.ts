@@ -9,12 +9,20 @@ import { readBody, sendError, sendJson } from './http-io.js';
  * does not import the data plane: the `trellis` command wires the two together.
  */
 export interface DataPlaneView {
-  metrics(): { readonly contentType: string; readonly body: string };
+  /** May answer later: with `--workers N` the primary asks every worker for its counts. */
+  metrics(): { readonly contentType: string; readonly body: string } | Promise<{ readonly contentType: string; readonly body: string }>;
   vpcEndpoints(): Promise<readonly { readonly vpcId: string; readonly address: string }[]>;
   proxyAddress(): string;
-  status(): { readonly revision: number; readonly problems: readonly { readonly kind: string; readonly id: string; readonly reason: string }[] };
+  status(): DataPlaneStatus | Promise<DataPlaneStatus>;
   /** `trellis auth explain`: the auth decision of a described request, each layer and statement. */
   explain?(request: ExplainInput): Promise<unknown>;
+}
+
+/** The data plane's part of `GET /_trellis/status` (`workers`: one entry per worker process with `--workers N`). */
+export interface DataPlaneStatus {
+  readonly revision: number;
+  readonly problems: readonly { readonly kind: string; readonly id: string; readonly reason: string }[];
+  readonly workers?: readonly unknown[];
 }
 
 /** A request to explain (`POST /_trellis/auth/explain`); see the data plane's ExplainRequest. */
@@ -103,10 +111,10 @@ export async function serveTrellis(req: IncomingMessage, res: ServerResponse, ur
         sendJson(res, ctx.requestId, 200, { items: await functions.listFunctions(ctx.cp.store, place) });
         return;
       case 'GET /_trellis/status':
-        sendJson(res, ctx.requestId, 200, { revision: await ctx.cp.store.revision(), dataPlane: ctx.dataPlane?.status() });
+        sendJson(res, ctx.requestId, 200, { revision: await ctx.cp.store.revision(), dataPlane: await ctx.dataPlane?.status() });
         return;
       case 'GET /_trellis/metrics': {
-        const m = ctx.dataPlane?.metrics() ?? { contentType: 'text/plain; version=0.0.4', body: '' };
+        const m = await ctx.dataPlane?.metrics() ?? { contentType: 'text/plain; version=0.0.4', body: '' };
         res.writeHead(200, { 'Content-Type': m.contentType, 'Content-Length': Buffer.byteLength(m.body), 'x-amzn-RequestId': ctx.requestId });
         res.end(m.body);
         return;

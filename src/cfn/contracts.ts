@@ -74,6 +74,11 @@ export interface ProviderContext {
   readonly logicalId: string;
   /** Passed to Lattice creates as `clientToken`, as CloudFormation's handlers do. */
   readonly clientRequestToken: string;
+  /**
+   * Trellis's data directory, for providers that keep files beside the store (inline Lambda
+   * code); absent when the store is in memory (such providers use a temporary directory).
+   */
+  readonly dataDir?: string;
 }
 
 /** Resolved properties: intrinsics evaluated, so plain JSON. */

@@ -11,6 +11,7 @@ export function banner(t: RunningTrellis, dataDir: string): string {
     `  health       ${t.url}/_trellis/health`,
     ...(t.gateway ? [
       `  VPC gateway  http://${t.gateway}   (HTTP proxy; user name = the caller's VPC id)`,
+      `  data plane   ${t.workers > 1 ? `${t.workers} worker processes (the request path; this process runs the API and the health checks)` : 'in this process (--workers N to use N cores)'}`,
       `  metrics      ${t.url}/_trellis/metrics`,
     ] : ['  data plane   off']),
     `  state        ${where}`,

@@ -9,8 +9,10 @@ import {
 import { credentialLookup, staticLookup, type Credential } from '../iam/index.js';
 import { identityPolicyCache } from './identity-policy-cache.js';
 import { LocalCertificateAuthority } from './certificates.js';
+import { snapshotCertificates } from './certificate-provider.js';
 import type { SqliteStore } from '../store/index.js';
 import type { DataPlaneView } from '../api/index.js';
+import type { TargetHealthSource } from '../dataplane/index.js';
 
 export interface DataPlaneRuntimeOptions {
   readonly store: SqliteStore;
@@ -21,6 +23,8 @@ export interface DataPlaneRuntimeOptions {
   readonly gatewayPort: number;
   /** Keys that authenticate besides the store's (the bootstrap key of `<data-dir>/credentials`). */
   readonly bootstrapKeys?: readonly Credential[];
+  /** Fixed ports for VPC gateway addresses (the benchmark's); other VPCs get a free port. */
+  readonly vpcPorts?: ReadonlyMap<string, number>;
 }
 
 export interface DataPlaneRuntime extends DataPlaneView {
@@ -40,14 +44,7 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
   const health = new HealthChecker();
   const metrics = new MetricsRegistry();
   const accessLog = new FileAccessLogSink({ dataDir: opts.dataDir });
-  // Data-plane auth: the store's keys and sessions (kept current by the identity module) plus
-  // the bootstrap key; identity policies compiled once per principal, dropped on any write.
-  const keys = credentialLookup(opts.store);
-  const identity = identityPolicyCache(opts.store);
-  // HTTPS listeners: leaves from the data dir's local CA (created here on first start).
-  // Custom domains get one too: there is no ACM-like store for `certificateArn` yet.
-  const ca = LocalCertificateAuthority.open(opts.dataDir);
-  const dp = new DataPlane({ accessLog, metrics, health, certificates: (name) => ca.leafFor(name), auth: { credentials: staticLookup(opts.bootstrapKeys ?? [], keys), identityPolicies: identity.get } });
+  const { dp, identity, close: closeParts } = createRequestPath({ ...opts, health, metrics, accessLog });
   const vpcGateways = new Map<string, Promise<GatewayAddress>>();
 
   let applied: RoutingSnapshot | undefined;
@@ -62,7 +59,7 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
     // Only VPCs whose entry changed can have gained or lost their association.
     diffEntries(prev?.vpcs, s.vpcs, vpcIdOf, (vpcId, _before, vpc) => {
       if (vpc?.association) {
-        if (!vpcGateways.has(vpcId)) vpcGateways.set(vpcId, dp.listenVpc(vpcId, 0, opts.host));
+        if (!vpcGateways.has(vpcId)) vpcGateways.set(vpcId, dp.listenVpc(vpcId, opts.vpcPorts?.get(vpcId) ?? 0, opts.host));
         return;
       }
       const address = vpcGateways.get(vpcId);
@@ -77,17 +74,7 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
   // and every consumer diffs against what it applied last. (Measured at 10,000 services
   // against applying in the publish call: the same write → routed figures within noise,
   // since a swap now costs ~1-3 ms; kept for the coalescing and the API's tail.)
-  let next: RoutingSnapshot | undefined;
-  const applyLater = (s: RoutingSnapshot): void => {
-    const scheduled = next !== undefined;
-    next = s;
-    if (scheduled) return;
-    setImmediate(() => {
-      const latest = next!;
-      next = undefined;
-      try { apply(latest); } catch (err) { console.error('snapshot apply:', err instanceof Error ? err.message : err); }
-    });
-  };
+  const applyLater = onNextTurn(apply);
 
   const follower = await SnapshotFollower.start(opts.store, {
     subscribe: (l) => opts.store.onCommit(l),
@@ -123,14 +110,61 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
     },
     async close() {
       closed = true;
-      keys.close();
-      identity.close();
+      closeParts();
       await follower.close();
       health.close();
       await dp.close();
       await accessLog.close();
     },
   };
+}
+
+/**
+ * Calls `apply` with the latest value on the next turn of the event loop: values published
+ * meanwhile coalesce (only the latest is applied), and the publisher (the commit the API is
+ * answering) is not held behind the apply. Errors are logged, not thrown.
+ */
+export function onNextTurn<T>(apply: (value: T) => void): (value: T) => void {
+  let next: { value: T } | undefined;
+  return (value) => {
+    const scheduled = next !== undefined;
+    next = { value };
+    if (scheduled) return;
+    setImmediate(() => {
+      const latest = next!.value;
+      next = undefined;
+      try { apply(latest); } catch (err) { console.error('snapshot apply:', err instanceof Error ? err.message : err); }
+    });
+  };
+}
+
+export interface RequestPathOptions {
+  readonly store: SqliteStore;
+  readonly dataDir: string;
+  readonly bootstrapKeys?: readonly Credential[];
+  readonly health: TargetHealthSource;
+  readonly metrics: MetricsRegistry;
+  readonly accessLog: FileAccessLogSink;
+}
+
+/**
+ * The request path with its auth and certificates, as every data-plane process builds it:
+ * `trellis up`'s one process, or each worker of `trellis up --workers N` (which opens the
+ * same data dir's local CA; it copes with concurrent opens).
+ */
+export function createRequestPath(opts: RequestPathOptions): { dp: DataPlane; identity: ReturnType<typeof identityPolicyCache>; close(): void } {
+  const { health, metrics, accessLog } = opts;
+  // Data-plane auth: the store's keys and sessions (kept current by the identity module) plus
+  // the bootstrap key; identity policies compiled once per principal, dropped on any write.
+  const keys = credentialLookup(opts.store);
+  const identity = identityPolicyCache(opts.store);
+  // HTTPS listeners: a custom domain whose service's certificateArn names an imported
+  // certificate presents it (from the snapshot); every other name a leaf from the data dir's
+  // local CA (created here on first start). The snapshot is the one the request path routes by.
+  const ca = LocalCertificateAuthority.open(opts.dataDir);
+  const certificates = snapshotCertificates(() => dp.snapshot, (name) => ca.leafFor(name));
+  const dp: DataPlane = new DataPlane({ accessLog, metrics, health, certificates, auth: { credentials: staticLookup(opts.bootstrapKeys ?? [], keys), identityPolicies: identity.get } });
+  return { dp, identity, close: () => { keys.close(); identity.close(); } };
 }
 
 /** Where `trellis up` keeps access logs when state is in memory. */

@@ -6,6 +6,7 @@ import { registerCfnCommands } from './cfn-commands.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerAuthCommands } from './auth-commands.js';
 import { registerFunctionCommands } from './function-commands.js';
+import { registerCertCommands } from './cert-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -16,6 +17,13 @@ function port(value: string): number {
 /** A boolean environment variable: 1/true/yes/on (any case) are true. */
 function envFlag(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+/** `--workers` / TRELLIS_WORKERS: 1 (one process, the default) to 64. */
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--workers is a whole number from 1 to 64');
+  return n;
 }
 
 function millis(value: string): number {
@@ -40,9 +48,11 @@ program.command('up')
   .option('--enforce-iam', 'require SigV4-signed, policy-allowed AWS API calls (the bootstrap key in <data-dir>/credentials is the admin)', envFlag(process.env.TRELLIS_ENFORCE_IAM))
   .option('--settle-delay-ms <ms>', 'how long creates stay CREATE_IN_PROGRESS', (v) => Number(v), Number(process.env.TRELLIS_SETTLE_DELAY_MS ?? 100))
   .option('--deregistration-delay-ms <ms>', 'how long deregistered targets stay DRAINING', millis, Number(process.env.TRELLIS_DEREGISTRATION_DELAY_MS ?? 60_000))
-  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number; deregistrationDelayMs: number; gatewayPort: number; dataPlane: boolean; enforceIam: boolean }) => {
+  .option('--workers <n>', 'data-plane worker processes: 2 or more run the request path in that many processes (one core each); 1 runs it in this one', workerCount, Number(process.env.TRELLIS_WORKERS ?? 1))
+  .action(async (o: { port: number; host: string; dataDir: string; region: string; account: string; settleDelayMs: number; deregistrationDelayMs: number; gatewayPort: number; dataPlane: boolean; enforceIam: boolean; workers: number }) => {
     if (!/^\d{12}$/.test(o.account)) throw new InvalidArgumentError('an account id is 12 digits');
     millis(String(o.deregistrationDelayMs)); // TRELLIS_DEREGISTRATION_DELAY_MS is checked here
+    workerCount(String(o.workers)); // and TRELLIS_WORKERS
     const control = { settleDelayMs: o.settleDelayMs, deregistrationDelayMs: o.deregistrationDelayMs };
     const t = await startTrellis({ ...o, gatewayPort: o.dataPlane ? o.gatewayPort : null, control });
     process.stdout.write(banner(t, o.dataDir));
@@ -62,6 +72,7 @@ registerCfnCommands(program);
 registerCaCommand(program);
 registerAuthCommands(program);
 registerFunctionCommands(program);
+registerCertCommands(program);
 
 // A command that fails (Trellis unreachable, an unknown VPC, a 400 from /_trellis) says why
 // in one line and exits 1, rather than with a stack trace.

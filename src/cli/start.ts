@@ -8,6 +8,7 @@ import { createStackEngine } from '../cfn/index.js';
 import type { Scope } from '../model/index.js';
 import { logDirFor, startDataPlane, type DataPlaneRuntime } from './data-plane-runtime.js';
 import { ensureBootstrapKey, type BootstrapKey } from '../iam/index.js';
+import { startWorkerDataPlane } from './workers/primary.js';
 
 export interface TrellisOptions {
   /** API port; 0 picks a free one. */
@@ -33,6 +34,16 @@ export interface TrellisOptions {
    * `<dataDir>/credentials`, or an IAM user's or session's) and allowed by its policies.
    */
   readonly enforceIam?: boolean;
+  /**
+   * `--workers N`: with 2 or more, the request path runs in N `node:cluster` worker processes
+   * and this process keeps the control plane, the API, the SQLite writer and the one health
+   * checker (src/cli/workers/). Default 1: everything in this process.
+   */
+  readonly workers?: number;
+  /** Fixed ports for VPC gateway addresses (the benchmark's); other VPCs get a free port. */
+  readonly vpcPorts?: ReadonlyMap<string, number>;
+  /** With workers: extra node/V8 flags for them (default workers/pool.ts DEFAULT_WORKER_FLAGS). */
+  readonly workerFlags?: readonly string[];
 }
 
 export interface RunningTrellis {
@@ -50,6 +61,8 @@ export interface RunningTrellis {
   /** The bootstrap admin key (the account root), written to `<dataDir>/credentials`. */
   readonly bootstrap: BootstrapKey;
   readonly enforceIam: boolean;
+  /** Data-plane worker processes (1: the request path runs in this process). */
+  readonly workers: number;
   close(): Promise<void>;
 }
 
@@ -75,9 +88,23 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
   const scope: Scope = { partition: opts.partition ?? 'aws', region: opts.region, account: opts.account };
   const version = trellisVersion();
   const bootstrap = ensureBootstrapKey(opts.dataDir, scope.account, scope.partition);
+  const workers = opts.workers ?? 1;
+  if (workers > 1 && opts.gatewayPort !== null && opts.dataDir === ':memory:') throw new Error('--workers needs a data dir: the workers read the SQLite file the API writes');
   const dataPlane = opts.gatewayPort === null ? undefined
-    : await startDataPlane({ store, cp, dataDir: logDirFor(opts.dataDir), host: opts.host, gatewayPort: opts.gatewayPort, bootstrapKeys: [bootstrap] });
-  const cfn = createStackEngine(cp, { settleWaitMs: opts.cfnSettleWaitMs ?? Number(process.env.TRELLIS_CFN_SETTLE_WAIT_MS ?? 2000) });
+    : workers > 1
+      ? await startWorkerDataPlane({
+        store, cp, dataDir: resolve(opts.dataDir), dbPath, host: opts.host, gatewayPort: opts.gatewayPort, workers,
+        account: scope.account, partition: scope.partition,
+        ...(opts.vpcPorts ? { vpcPorts: opts.vpcPorts } : {}), ...(opts.workerFlags ? { workerFlags: opts.workerFlags } : {}),
+      })
+      : await startDataPlane({
+        store, cp, dataDir: logDirFor(opts.dataDir), host: opts.host, gatewayPort: opts.gatewayPort, bootstrapKeys: [bootstrap],
+        ...(opts.vpcPorts ? { vpcPorts: opts.vpcPorts } : {}),
+      });
+  const cfn = createStackEngine(cp, {
+    settleWaitMs: opts.cfnSettleWaitMs ?? Number(process.env.TRELLIS_CFN_SETTLE_WAIT_MS ?? 2000),
+    ...(opts.dataDir === ':memory:' ? {} : { dataDir: resolve(opts.dataDir) }),
+  });
   const enforceIam = opts.enforceIam ?? false;
   const server = createApiServer({ cp, defaults: scope, version, cfn, enforceIam, bootstrapKeys: [bootstrap], ...(dataPlane ? { dataPlane } : {}) });
   await new Promise<void>((ok, fail) => {
@@ -94,6 +121,7 @@ export async function startTrellis(opts: TrellisOptions): Promise<RunningTrellis
     version,
     bootstrap,
     enforceIam,
+    workers: dataPlane ? workers : 0,
     ...(dataPlane ? { dataPlane, gateway: dataPlane.proxyAddress() } : {}),
     async close() {
       // Stack operations still running get a moment to end before the store goes away

@@ -3,10 +3,11 @@ import type { Place, ResourceRecord } from '../store/index.js';
 import { compileListeners, type TargetGroupCheck } from './compile-routes.js';
 import { compileTargetGroups, type TargetGroupDraft } from './compile-targets.js';
 import { compileVpcs } from './compile-vpcs.js';
+import { serviceCertificate } from './compile-certificates.js';
 import { CompileContext } from './context.js';
 import { field, Fields, reasonOf } from './narrow.js';
 import type {
-  AccessLogDestination, Problem, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry,
+  AccessLogDestination, CertificateEntry, Problem, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry,
 } from './snapshot.js';
 
 /** The record kinds a snapshot is compiled from (what the follower scans). */
@@ -14,7 +15,7 @@ export const SNAPSHOT_KINDS = [
   'servicenetwork', 'service', 'listener', 'rule', 'targetgroup',
   'servicenetworkserviceassociation', 'servicenetworkvpcassociation',
   'vpc', 'securitygroup', 'instance', 'loadbalancer', 'accesslogsubscription', 'authpolicy',
-  'lambdafunction',
+  'lambdafunction', 'certificate',
 ] as const satisfies readonly ResourceKind[];
 
 /**
@@ -108,7 +109,15 @@ function compileService(
     idleTimeoutSeconds: f.optInt('idleTimeoutSeconds', 1, 3600) ?? 60,
     listeners: compileListeners(ctx, rec, groups),
     accessLogs: logs.get(placedId(rec, rec.id)) ?? [],
+    // Last: its problem must not be reported for a service that then fails to compile.
+    ...certificateOf(ctx, rec.id, f),
   };
+}
+
+/** The service's imported certificate, as a spreadable member (absent when none applies). */
+function certificateOf(ctx: CompileContext, id: string, f: Fields): { readonly certificate?: CertificateEntry } {
+  const certificate = serviceCertificate(ctx, id, f.optStr('certificateArn'), f.optStr('customDomainName'));
+  return certificate ? { certificate } : {};
 }
 
 /** Host names match case-insensitively: they are kept lower case, each once. */

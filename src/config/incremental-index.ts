@@ -2,6 +2,7 @@ import { parseArn, type ResourceKind } from '../model/index.js';
 import type { Place, ResourceRecord } from '../store/index.js';
 import { associationOf, authPolicyOf, orphanReason, placedId, routableService, type AssociationTarget } from './compile.js';
 import { field, reasonOf } from './narrow.js';
+import { certificateKey } from './compile-certificates.js';
 import type { AccessLogDestination, Problem, TargetGroupEntry } from './snapshot.js';
 
 /** One record the change feed named, as it is now (undefined: deleted). */
@@ -24,7 +25,8 @@ const ID_KINDS = new Set<string>([
 /** Compiled as a whole (few records, many cross-references): kept in memory as records. */
 const VPC_KINDS = new Set<string>(['vpc', 'securitygroup', 'servicenetworkvpcassociation']);
 
-export interface ServiceMeta { readonly place: Place; routable: boolean; groups: readonly string[] }
+/** `certificate`: the `certificateKey` of the certificate its `certificateArn` names, if any. */
+export interface ServiceMeta { readonly place: Place; routable: boolean; groups: readonly string[]; certificate: string | undefined }
 export interface ChildMeta { readonly place: Place; readonly parentId: string }
 export interface AssociationMeta { readonly place: Place; readonly seq: number; readonly target: AssociationTarget | undefined }
 export interface LogMeta { readonly place: Place; readonly seq: number; readonly resourceId: string | undefined; dest: AccessLogDestination | undefined }
@@ -49,6 +51,8 @@ export class Dirty {
   readonly listenersBorn = new Set<string>();
   /** Instance and ALB ids that changed, by `kind\0account\0region`. */
   readonly resolvers = new Map<string, Set<string>>();
+  /** Certificate records that changed, by `certificateKey`: the services naming them recompile. */
+  readonly certificates = new Set<string>();
   /** Each touched target group as it compiled before the step. */
   readonly tgStatusBefore = new Map<string, TgStatus>();
   /** Target groups whose `unused` may have to change. */
@@ -222,11 +226,16 @@ export class RecordIndex {
         ids.add(id);
         break;
       }
+      case 'certificate':
+        d.certificates.add(`${place.account}\0${place.region}\0${id}`);
+        break;
       case 'service': {
         const had = this.serviceMeta.get(id);
         if (rec) {
-          if (had) had.routable = routableService(rec.doc);
-          else this.serviceMeta.set(id, { place, routable: routableService(rec.doc), groups: [] });
+          const arn = field(rec.doc, 'certificateArn');
+          const certificate = typeof arn === 'string' ? certificateKey(arn) : undefined;
+          if (had) { had.routable = routableService(rec.doc); had.certificate = certificate; }
+          else this.serviceMeta.set(id, { place, routable: routableService(rec.doc), groups: [], certificate });
         } else this.serviceMeta.delete(id);
         if (!had !== !rec) d.servicesBorn.add(id);
         d.services.add(id);

@@ -2,6 +2,7 @@ import type { ResourceKind } from '../model/index.js';
 import type { Place, ResourceRecord, StoreReader } from '../store/index.js';
 import { unqualifiedFunctionArn } from './compile-targets.js';
 import { CompileContext } from './context.js';
+import { certificateRecordOf } from './compile-certificates.js';
 import { field, isObject } from './narrow.js';
 
 /**
@@ -14,7 +15,7 @@ export interface RecordSource {
   get(kind: ResourceKind, place: Place, id: string): Promise<ResourceRecord | undefined>;
   /** A context for compiling a target group: it, and the instance or ALB records its targets name. */
   targetGroupContext(rec: ResourceRecord): Promise<CompileContext>;
-  /** A context for compiling a service: it, its listeners and their rules. */
+  /** A context for compiling a service: it, its listeners and their rules, and the certificate it names. */
   serviceContext(rec: ResourceRecord): Promise<CompileContext>;
 }
 
@@ -76,6 +77,11 @@ export class StoreSource implements RecordSource {
     const listeners = await this.store.list('listener', rec, { parentId: rec.id });
     const records: ResourceRecord[] = [rec, ...listeners];
     for (const l of listeners) records.push(...await this.store.list('rule', l, { parentId: l.id }));
+    // The certificate its certificateArn names (in the ARN's own place).
+    const arn = field(rec.doc, 'certificateArn');
+    const at = typeof arn === 'string' ? certificateRecordOf(arn) : undefined;
+    const certificate = at && await this.get('certificate', at.place, at.id);
+    if (certificate) records.push(certificate);
     return new CompileContext(records, this.partitionOf);
   }
 }

@@ -67,6 +67,7 @@ export class CompiledState {
     await this.recompileLogs(d, source);
     this.findResolvers(d);
     await this.recompileTargetGroups(d, source);
+    this.findCertificateUsers(d);
     await this.recompileServices(d, source);
     await this.recompileNetworks(d, source);
     this.recompileAssociations(d);
@@ -131,6 +132,12 @@ export class CompiledState {
       const hit = (t: { readonly id: string }) => ids!.has(t.id) || (kind === 'lambdafunction' && ids!.has(unqualifiedFunctionArn(t.id)));
       if (ids && (g.targets.some(hit) || g.draining?.some(hit))) d.tgs.add(id);
     }
+  }
+
+  /** Services whose `certificateArn` names a certificate record that changed. */
+  private findCertificateUsers(d: Dirty): void {
+    if (d.certificates.size === 0) return;
+    for (const [id, m] of this.ix.serviceMeta) if (m.certificate !== undefined && d.certificates.has(m.certificate)) d.services.add(id);
   }
 
   private groupStatus(id: string): TgStatus {

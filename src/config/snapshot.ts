@@ -92,6 +92,21 @@ export interface ServiceEntry {
   readonly idleTimeoutSeconds: number;
   readonly listeners: ReadonlyMap<number, ListenerEntry>;
   readonly accessLogs: readonly AccessLogDestination[];
+  /**
+   * The imported certificate (the `certificate` record) that the service's `certificateArn`
+   * names, presented by HTTPS for its custom domain — set only when the service has a custom
+   * domain name, which is then the last of `hostNames`. `cert` is the leaf then its chain,
+   * PEM; `key` its private key, PEM. Absent (the local CA's leaf is served) when there is no
+   * `certificateArn`, or it names no imported certificate (a problem of kind `certificate`).
+   */
+  readonly certificate?: CertificateEntry;
+}
+
+/** A certificate and its key as HTTPS presents them (see `ServiceEntry.certificate`). */
+export interface CertificateEntry {
+  readonly arn: string;
+  readonly cert: string;
+  readonly key: string;
 }
 
 export interface ListenerEntry {

@@ -78,3 +78,4 @@ export async function createControlPlane(opts: ControlPlaneOptions): Promise<Con
 }
 export * as stacks from './stacks.js';
 export * as functions from './functions.js';
+export * as certificates from './certificates.js';

@@ -46,6 +46,7 @@ interface ServiceView {
   readonly id: string;
   readonly arn: string;
   readonly status?: string;
+  readonly customDomainName?: string;
 }
 
 /** Name of the default rule every listener carries (LATTICE.md §10 #1). */
@@ -100,6 +101,11 @@ export const listenerHandlers: Handlers = {
     return cp.store.transact((tx) => idempotent(tx, call, 'CreateListener', input.clientToken, input, cp.now(), async () => {
       const service = await resolve<ServiceView>(tx, call, 'service', input.serviceIdentifier);
       if (service.doc.status === 'DELETE_IN_PROGRESS') throw conflict('SERVICE', service.id, `Service ${service.id} is being deleted.`);
+      // A TLS listener routes on the ClientHello's SNI, which must equal the service's custom
+      // domain name (UG tls-listeners: "The VPC Lattice service must have a custom domain name").
+      if (input.protocol === 'TLS_PASSTHROUGH' && !service.doc.customDomainName) {
+        throw fieldError('protocol', `Service ${service.id} has no custom domain name; a TLS_PASSTHROUGH listener routes on SNI, which must match the service's custom domain name`);
+      }
       await assertNameFree(tx, 'listener', place, service.id, input.name, 'Listener');
       const siblings = await tx.list<ListenerDoc>('listener', place, { parentId: service.id });
       const samePort = siblings.find((l) => l.doc.port === port);

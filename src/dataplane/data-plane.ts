@@ -1,11 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import type { RoutingSnapshot, ServiceEntry } from '../config/index.js';
 import { Balancer } from './balancer/balancer.js';
 import type { DataPlaneAuthOptions } from './auth/contracts.js';
 import type { AccessLogSink, RequestMetrics, TargetHealthSource } from './contracts.js';
 import type { ExchangeContext } from './gateway/exchange.js';
-import { createGatewayServer } from './gateway/gateways.js';
+import { createGatewayServer, type GatewayServer } from './gateway/gateways.js';
 import { RequestPath } from './gateway/request-path.js';
 import { TlsTermination, type CertificateProvider } from './gateway/tls.js';
 import { diffEntries, entryId } from './snapshot-diff.js';
@@ -67,7 +66,7 @@ export class DataPlane {
   private readonly ctx: ExchangeContext;
   private readonly balancer: Balancer;
   private readonly pools = new UpstreamPools();
-  private readonly servers = new Set<Server>();
+  private readonly servers = new Set<GatewayServer>();
   private readonly tls: TlsTermination | undefined;
   private work: SwapWork = { services: 0, targetGroups: 0, origins: 0 };
 
@@ -159,7 +158,7 @@ export class DataPlane {
     await this.path.lambda.close();
   }
 
-  private listen(server: Server, port: number, host: string): Promise<GatewayAddress> {
+  private listen(server: GatewayServer, port: number, host: string): Promise<GatewayAddress> {
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -179,7 +178,7 @@ function forEachRule(svc: ServiceEntry, f: (ruleId: string) => void): void {
   for (const l of svc.listeners.values()) for (const r of l.rules) f(r.id);
 }
 
-function closeServer(s: Server): Promise<void> {
+function closeServer(s: GatewayServer): Promise<void> {
   return new Promise((resolve) => {
     s.close(() => resolve());
     s.closeAllConnections();

@@ -21,3 +21,6 @@ export {
   explainRequest, principalFromArn, authorizeExchange, decide, identityHeaders,
   type DataPlaneAuthOptions, type IdentityPolicies, type IdentityPolicyProvider, type ExplainRequest, type ExplainResult, type ExplainLayer,
 } from './auth/index.js';
+export { RemoteHealth, changedHealth, fullHealth, groupHealth, isHealthMessage, transitionHealth } from './health/remote-health.js';
+export type { GroupHealth, HealthMessage, TargetHealthTuple } from './health/remote-health.js';
+export { exportedRequests, isMetricsExport, type MetricsExport, type SeriesExport } from './metrics/metrics-export.js';

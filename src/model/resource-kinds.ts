@@ -30,7 +30,9 @@ export type EnvironmentKind = 'vpc' | 'securitygroup' | 'instance' | 'loadbalanc
   // IAM's users, access keys and customer managed policies, and STS's temporary credentials (issue 5).
   | 'iamuser' | 'iamaccesskey' | 'iampolicy' | 'stssession'
   // Lambda functions that LAMBDA targets invoke: an ARN mapped to a local handler (issue 6).
-  | 'lambdafunction';
+  | 'lambdafunction'
+  // Certificates imported into the ACM-like store, named by services' certificateArn (issue 6).
+  | 'certificate';
 
 /** Policies are stored as records keyed by the id of the resource they are attached to. */
 export type PolicyKind = 'authpolicy' | 'resourcepolicy';

@@ -30,6 +30,8 @@ export interface StackEngineOptions {
   readonly settleWaitMs?: number;
   /** Settle stacks a previous process left in progress (stacks.recoverInterrupted). Default true. */
   readonly recover?: boolean;
+  /** Trellis's data directory, given to providers (ProviderContext.dataDir); absent for an in-memory store. */
+  readonly dataDir?: string;
 }
 
 /** The engine, plus what its owner needs: wait for background work to end. */
@@ -54,7 +56,7 @@ export function checkStackName(name: string): void {
  * update.ts, delete.ts) and persist every state change with its event (control/stacks.ts).
  */
 export function createStackEngineWith(cp: ControlPlane, opts: StackEngineOptions): StackEngineRuntime {
-  const env = { cp, layer: opts.layer, providerFor: opts.providerFor };
+  const env = { cp, layer: opts.layer, providerFor: opts.providerFor, ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) };
   const core = new EngineCore(env, opts.settleWaitMs ?? 0);
   const recovered = opts.recover === false ? Promise.resolve() : stacks.recoverInterrupted(cp, newEventId).then(() => undefined);
   // Every call waits for recovery; a failed recovery is reported by each call.

@@ -21,6 +21,7 @@ export function providerContext(run: StackRun, logicalId: string): ProviderConte
     cp: run.env.cp, call: run.call, stackName: run.doc.StackName, stackId: run.doc.StackId, logicalId,
     // Lattice's clientToken is at most 64 characters: one fresh token per provider call.
     clientRequestToken: randomUUID(),
+    ...(run.env.dataDir === undefined ? {} : { dataDir: run.env.dataDir }),
   };
 }
 

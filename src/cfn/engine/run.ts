@@ -14,6 +14,8 @@ export interface EngineEnv {
   readonly cp: ControlPlane;
   readonly layer: TemplateLayer;
   readonly providerFor: ProviderLookup;
+  /** Passed to providers as ProviderContext.dataDir. */
+  readonly dataDir?: string;
 }
 
 export const STACK_TYPE = 'AWS::CloudFormation::Stack';

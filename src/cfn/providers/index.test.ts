@@ -8,10 +8,10 @@ describe('provider registry', () => {
     const lattice = supportedResourceTypes().filter((t) => t.startsWith('AWS::VpcLattice::'));
     assert.equal(lattice.length, 14);
     for (const t of [...lattice, 'AWS::EC2::VPC', 'AWS::EC2::SecurityGroup', 'AWS::EC2::Instance',
-      'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::IAM::Role', 'AWS::IAM::OIDCProvider']) {
+      'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::IAM::Role', 'AWS::IAM::OIDCProvider', 'AWS::Lambda::Function', 'AWS::Lambda::Permission']) {
       assert.equal(providerFor(t)?.type, t, t);
     }
-    assert.equal(providers.size, 20);
+    assert.equal(providers.size, 22);
   });
 
   it('has no provider for a type Trellis does not support', () => {

@@ -2,6 +2,7 @@ import type { ResourceProvider } from '../contracts.js';
 import { vpcProvider, securityGroupProvider, instanceProvider } from './ec2.js';
 import { loadBalancerProvider } from './elb.js';
 import { roleProvider, oidcProviderProvider } from './iam.js';
+import { lambdaFunctionProvider, lambdaPermissionProvider } from './lambda.js';
 import {
   serviceNetworkProvider, serviceProvider, serviceNetworkServiceAssociationProvider, serviceNetworkVpcAssociationProvider,
   serviceNetworkResourceAssociationProvider,
@@ -12,16 +13,16 @@ import { listenerProvider, ruleProvider, targetGroupProvider } from './lattice-r
 
 /**
  * Every resource type Trellis can deploy, by CloudFormation type name: each
- * `AWS::VpcLattice::*` type of the schemas, and the EC2, ELB and IAM types that Lattice
- * stacks refer to. A type that is not here has no provider, and the stack engine fails the
- * stack with "Trellis does not support resource type X" — never a silent skip.
+ * `AWS::VpcLattice::*` type of the schemas, the EC2, ELB and IAM types that Lattice
+ * stacks refer to, and Lambda functions with inline code (LAMBDA targets). A type that is
+ * not here has no provider, and the stack engine fails the stack with "Trellis does not support resource type X" — never a silent skip.
  */
 export const providers: ReadonlyMap<string, ResourceProvider> = new Map([
   serviceNetworkProvider, serviceProvider, serviceNetworkServiceAssociationProvider, serviceNetworkVpcAssociationProvider,
   serviceNetworkResourceAssociationProvider, targetGroupProvider, listenerProvider, ruleProvider, authPolicyProvider,
   resourcePolicyProvider, accessLogSubscriptionProvider, resourceGatewayProvider, resourceConfigurationProvider,
   domainVerificationProvider, vpcProvider, securityGroupProvider, instanceProvider, loadBalancerProvider, roleProvider,
-  oidcProviderProvider,
+  oidcProviderProvider, lambdaFunctionProvider, lambdaPermissionProvider,
 ].map((p) => [p.type, p]));
 
 /** The provider of a resource type, or undefined when Trellis does not support the type. */

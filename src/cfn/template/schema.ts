@@ -1,4 +1,5 @@
-import { RESOURCE_SCHEMAS } from '../schemas/resource-schemas.js';
+import { LAMBDA_SCHEMAS } from '../schemas/lambda-schemas.js';
+import { RESOURCE_SCHEMAS as GENERATED } from '../schemas/resource-schemas.js';
 import type { ResourceSchema, SchemaNode } from './schema-types.js';
 
 /**
@@ -32,6 +33,9 @@ const EXTRA_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   'AWS::EC2::Instance': ['AvailabilityZone'],
   'AWS::ElasticLoadBalancingV2::LoadBalancer': ['SecurityGroups'],
 };
+
+/** The generated schemas and the hand-written Lambda ones (no spec file for those). */
+const RESOURCE_SCHEMAS: Readonly<Record<string, ResourceSchema>> = { ...GENERATED, ...LAMBDA_SCHEMAS };
 
 const cache = new Map<string, ResourceTypeInfo>();
 

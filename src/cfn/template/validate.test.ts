@@ -19,7 +19,7 @@ const summary = (fs: Finding[]) => fs.map((f) => `${f.severity} ${f.rule} ${form
 
 describe('resource schemas', () => {
   it('covers every type of the spec folder', () => {
-    assert.equal(supportedResourceTypes().length, 20);
+    assert.equal(supportedResourceTypes().length, 22);
     assert.ok(supportedResourceTypes().includes('AWS::VpcLattice::TargetGroup'));
     assert.equal(resourceSchema('AWS::S3::Bucket'), undefined);
   });

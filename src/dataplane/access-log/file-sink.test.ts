@@ -1,11 +1,11 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessLogDestination } from '../../config/index.js';
 import { FileAccessLogSink } from './file-sink.js';
-import { ACCESS_LOG_FIELDS, recordFor } from './record.js';
+import { ACCESS_LOG_FIELDS, recordFor, serializeRecord } from './record.js';
 
 const SVC = 'arn:aws:vpc-lattice:us-east-1:111122223333:service/svc-0123456789abcdef0';
 const CW: AccessLogDestination = { subscriptionId: 'als-1', resourceId: 'svc-0123456789abcdef0',
@@ -117,5 +117,67 @@ describe('FileAccessLogSink', () => {
     assert.equal(sink.stats().written, 0);
     assert.equal(warnings.length, 2);
     assert.match(warnings.join('\n'), /could not append 1 record line/);
+  });
+
+  it('writes the serialiser\'s exact bytes, UTF-8 for non-ASCII values and latin1-fast for ASCII ones', async () => {
+    const sink = new FileAccessLogSink({ dataDir, flushIntervalMs: HOUR });
+    const recs = [rec(1), recordFor({ userAgent: 'naïve/1.0 €', requestPath: '/caf\u00e9?\u{1F600}' }), recordFor({ requestPath: 'lone \ud800 "q"' }), rec(2)];
+    for (const r of recs) sink.write(r, [CW]);
+    await sink.close();
+    const text = readFileSync(join(dataDir, 'logs', 'cloudwatch/walkthrough.log'), 'utf8');
+    assert.equal(text, recs.map((r) => `${serializeRecord(r)}\n`).join(''));
+    assert.equal((JSON.parse(text.split('\n')[1]!) as { userAgent: string }).userAgent, 'naïve/1.0 €');
+  });
+
+  it('keeps one descriptor per file across flushes, and closes it on close', async () => {
+    const sink = new FileAccessLogSink({ dataDir, flushIntervalMs: HOUR, warn: (m) => warnings.push(m) });
+    for (let round = 0; round < 3; round++) {
+      sink.write(rec(round), [CW, S3]);
+      await sink.flush();
+      assert.equal(sink.openFiles(), 2, `after flush ${round + 1}`);
+    }
+    assert.equal(linesOf('cloudwatch/walkthrough.log').length, 3);
+    assert.equal(linesOf(S3_FILE).length, 3);
+    await sink.close();
+    assert.equal(sink.openFiles(), 0);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('writes to a new file when its file was removed or rotated away, and into the old one never again', async () => {
+    const sink = new FileAccessLogSink({ dataDir, flushIntervalMs: HOUR, warn: (m) => warnings.push(m) });
+    const file = join(dataDir, 'logs', 'cloudwatch/walkthrough.log');
+    sink.write(rec(1), [CW]);
+    await sink.flush();
+    unlinkSync(file);
+    sink.write(rec(2), [CW]);
+    await sink.flush();
+    assert.deepEqual(linesOf('cloudwatch/walkthrough.log').map((l) => (JSON.parse(l) as { requestPath: string }).requestPath), ['/r/2']);
+    renameSync(file, `${file}.1`);
+    rmSync(join(dataDir, 'logs'), { recursive: true, force: true }); // even the directory
+    sink.write(rec(3), [CW]);
+    await sink.close();
+    assert.deepEqual(linesOf('cloudwatch/walkthrough.log').map((l) => (JSON.parse(l) as { requestPath: string }).requestPath), ['/r/3']);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('closes the descriptor of a file that receives nothing for idleCloseMs', async () => {
+    const sink = new FileAccessLogSink({ dataDir, flushIntervalMs: 10, idleCloseMs: 30 });
+    try {
+      sink.write(rec(1), [CW, S3]);
+      await eventually(() => sink.openFiles() === 2 || undefined);
+      // CW keeps receiving lines; S3 (a destination gone from the snapshot) does not.
+      const busy = setInterval(() => sink.write(rec(2), [CW]), 5);
+      try {
+        await eventually(() => sink.openFiles() === 1 || undefined);
+      } finally {
+        clearInterval(busy);
+      }
+      await eventually(() => sink.openFiles() === 0 || undefined);
+      sink.write(rec(3), [S3]);
+      await sink.flush();
+      assert.equal(linesOf(S3_FILE).length, 2, 'a closed file is opened again when lines come');
+    } finally {
+      await sink.close();
+    }
   });
 });

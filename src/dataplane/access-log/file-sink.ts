@@ -1,9 +1,10 @@
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { AccessLogDestination } from '../../config/index.js';
 import type { AccessLogRecord, AccessLogSink } from '../contracts.js';
 import { DestinationResolver } from './destinations.js';
-import { serializeRecord } from './record.js';
+import { LineBuffer, releaseChunks } from './line-buffer.js';
+import { OpenFiles } from './open-files.js';
+import { lastLineIsAscii, serializeRecord } from './record.js';
 
 export interface FileAccessLogSinkOptions {
   /** Trellis's data directory; files go under `<dataDir>/logs/`. */
@@ -17,6 +18,11 @@ export interface FileAccessLogSinkOptions {
    * counted rather than letting a slow disk grow the heap. Default 16 MiB.
    */
   readonly maxBacklogBytes?: number;
+  /**
+   * A file that received no line for this long has its descriptor closed (destinations gone
+   * from the snapshot, S3's past hours). Default 30 s.
+   */
+  readonly idleCloseMs?: number;
   /** Where the sink reports dropped records and write errors. Default console.warn. */
   readonly warn?: (message: string) => void;
 }
@@ -30,22 +36,18 @@ export interface AccessLogSinkStats {
   readonly pendingBytes: number;
 }
 
-interface Pending {
-  readonly chunks: string[];
-  bytes: number;
-}
-
 /**
  * The access-log writer (LATTICE.md §5.1): one JSON line per record per destination, in
  * local files that stand for the destinations (see destinations.ts).
  *
- * `write` is on the request path and never blocks or throws: it serialises the record once,
- * appends the line to an in-memory buffer per file, and returns. A background flush (every
- * `flushIntervalMs`, or soon after `flushBytes` accumulate) writes each file's buffer with
- * one append. Memory is bounded: past `maxBacklogBytes` (waiting + in flight) records are
- * dropped and counted, and the next flush says so through `warn`. `close` flushes
- * everything still buffered. Byte counts are string lengths, close to bytes for the ASCII
- * these records hold.
+ * `write` is on the request path and never blocks or throws: it serialises the record once
+ * (record.ts), encodes the line into its file's chunked byte buffer (line-buffer.ts) and
+ * returns. A background flush (every `flushIntervalMs`, or soon after `flushBytes`
+ * accumulate) hands each file's chunks to one `writev` on a descriptor kept open across
+ * flushes (open-files.ts: reopened when the file is removed or rotated, closed when idle).
+ * Memory is bounded: past `maxBacklogBytes` (waiting + in flight) records are dropped and
+ * counted, and the next flush says so through `warn`. `close` flushes everything still
+ * buffered and closes the files.
  */
 export class FileAccessLogSink implements AccessLogSink {
   private readonly root: string;
@@ -53,9 +55,9 @@ export class FileAccessLogSink implements AccessLogSink {
   private readonly maxBacklogBytes: number;
   private readonly warn: (message: string) => void;
   private readonly resolver = new DestinationResolver();
-  private readonly madeDirs = new Set<string>();
+  private readonly files: OpenFiles;
   private readonly timer: NodeJS.Timeout;
-  private pending = new Map<string, Pending>();
+  private pending = new Map<string, LineBuffer>();
   private pendingBytes = 0;
   private inFlightBytes = 0;
   private flushing: Promise<void> | undefined;
@@ -72,6 +74,7 @@ export class FileAccessLogSink implements AccessLogSink {
     this.flushBytes = opts.flushBytes ?? 256 * 1024;
     this.maxBacklogBytes = opts.maxBacklogBytes ?? 16 * 1024 * 1024;
     this.warn = opts.warn ?? ((m) => console.warn(m));
+    this.files = new OpenFiles(opts.idleCloseMs ?? 30_000);
     this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs ?? 250);
     this.timer.unref();
   }
@@ -79,11 +82,15 @@ export class FileAccessLogSink implements AccessLogSink {
   write(record: AccessLogRecord, destinations: readonly AccessLogDestination[]): void {
     if (this.closed || destinations.length === 0) return;
     let line: string | undefined;
+    let ascii = true;
     for (let i = 0; i < destinations.length; i++) {
       let path: string;
       try {
         path = this.resolver.pathFor(destinations[i]!, record);
-        line ??= `${serializeRecord(record)}\n`;
+        if (line === undefined) {
+          line = `${serializeRecord(record)}\n`;
+          ascii = lastLineIsAscii();
+        }
       } catch {
         // A record that cannot be written (it should not happen) is counted, never thrown.
         this.dropped++;
@@ -96,10 +103,8 @@ export class FileAccessLogSink implements AccessLogSink {
         continue;
       }
       let buf = this.pending.get(path);
-      if (!buf) this.pending.set(path, (buf = { chunks: [], bytes: 0 }));
-      buf.chunks.push(line);
-      buf.bytes += line.length;
-      this.pendingBytes += line.length;
+      if (buf === undefined) this.pending.set(path, (buf = new LineBuffer()));
+      this.pendingBytes += buf.push(line, ascii);
     }
     if (this.pendingBytes >= this.flushBytes && !this.flushSoon) {
       this.flushSoon = true;
@@ -137,6 +142,12 @@ export class FileAccessLogSink implements AccessLogSink {
     this.closed = true;
     clearInterval(this.timer);
     while (this.flushing || this.pending.size > 0) await this.flush();
+    await this.files.closeAll();
+  }
+
+  /** Descriptors held open (one per file written recently). */
+  openFiles(): number {
+    return this.files.size;
   }
 
   stats(): AccessLogSinkStats {
@@ -148,32 +159,32 @@ export class FileAccessLogSink implements AccessLogSink {
       this.warn(`access log: dropped ${this.droppedSinceReport} record line(s): backlog over ${this.maxBacklogBytes} bytes or unwritable`);
       this.droppedSinceReport = 0;
     }
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0) {
+      await this.files.closeIdle();
+      return;
+    }
     const batch = this.pending;
     this.pending = new Map();
     this.inFlightBytes += this.pendingBytes;
     this.pendingBytes = 0;
     this.flushes++;
+    // One flush at a time, so no file is written by two flushes at once; distinct files in parallel.
     await Promise.all([...batch].map(([rel, buf]) => this.append(rel, buf)));
+    await this.files.closeIdle();
   }
 
-  private async append(rel: string, buf: Pending): Promise<void> {
+  private async append(rel: string, buf: LineBuffer): Promise<void> {
     const file = join(this.root, rel);
+    const { views, chunks } = buf.drain();
     try {
-      const dir = dirname(file);
-      if (!this.madeDirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        this.madeDirs.add(dir);
-      }
-      await appendFile(file, buf.chunks.join(''));
-      this.written += buf.chunks.length;
+      await this.files.append(file, views);
+      this.written += buf.lines;
     } catch (e) {
-      // The directory may have been removed under us: make it again next time.
-      this.madeDirs.delete(dirname(file));
-      this.dropped += buf.chunks.length;
-      this.warn(`access log: could not append ${buf.chunks.length} record line(s) to ${file}: ${(e as Error).message}`);
+      this.dropped += buf.lines;
+      this.warn(`access log: could not append ${buf.lines} record line(s) to ${file}: ${(e as Error).message}`);
     } finally {
       this.inFlightBytes -= buf.bytes;
+      releaseChunks(chunks);
     }
   }
 }

@@ -3,7 +3,60 @@ import assert from 'node:assert/strict';
 import type { AccessLogRecord } from '../contracts.js';
 import { ACCESS_LOG_FIELDS, recordFor, serializeRecord, startTimeOf } from './record.js';
 
+/**
+ * What the serialiser must write, byte for byte: `JSON.stringify` of the contract's fields in
+ * order, with '-' for an undefined string and 0 for a non-finite number (the line Trellis
+ * wrote before the serialiser was made cheap, and what any JSON reader gets back).
+ */
+function reference(r: AccessLogRecord): string {
+  const o: Record<string, unknown> = {};
+  for (const k of ACCESS_LOG_FIELDS) {
+    const v = r[k] as unknown;
+    o[k] = typeof v === 'number' ? (Number.isFinite(v) ? v : 0) : v === undefined ? '-' : v;
+  }
+  if (r.authExplanation !== undefined) o.authExplanation = r.authExplanation;
+  return JSON.stringify(o);
+}
+
+/** A seeded generator (mulberry32), so a failure names a reproducible case. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 describe('access-log records', () => {
+  it('writes byte for byte the JSON.stringify of the fields, for plain, escaped, non-ASCII and repeated values', () => {
+    const rnd = prng(20240804);
+    const alphabet = ['a', 'Z', '0', '-', '/', ':', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '\u{1F600}', '\ud800', '\udfff', ' '];
+    const word = (): string => {
+      let w = '';
+      const len = Math.floor(rnd() * 12);
+      for (let i = 0; i < len; i++) w += alphabet[Math.floor(rnd() * alphabet.length)]!;
+      return w;
+    };
+    // A few values repeat (cached), most are fresh; every field gets both kinds.
+    const pool = Array.from({ length: 8 }, word);
+    for (let i = 0; i < 3000; i++) {
+      const p: Record<string, unknown> = {};
+      for (const k of ACCESS_LOG_FIELDS) {
+        const x = rnd();
+        if (k === 'grpcResponseCode') p[k] = x < 0.5 ? '-' : Math.floor(x * 20);
+        else if (typeof recordFor({})[k] === 'number') p[k] = x < 0.1 ? Number.NaN : x < 0.2 ? -0 : Math.floor(x * 1e6) / 7;
+        else p[k] = x < 0.3 ? '-' : x < 0.6 ? pool[Math.floor(rnd() * pool.length)]! : word();
+      }
+      if (rnd() < 0.2) p.authExplanation = word();
+      const r = p as unknown as AccessLogRecord;
+      assert.equal(serializeRecord(r), reference(r), `case ${i}`);
+    }
+  });
+
+
   it('fills every missing field: strings and the gRPC code with "-", numbers with 0', () => {
     const r = recordFor({ requestMethod: 'GET', responseCode: 200, duration: 3 });
     assert.deepEqual(Object.keys(r), [...ACCESS_LOG_FIELDS]);

@@ -68,42 +68,100 @@ export function recordFor(p: Partial<AccessLogRecord>): AccessLogRecord {
   };
 }
 
-/** Strings that JSON writes as they are: no quote, backslash, control or surrogate code unit. */
-const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+/**
+ * Whether every value of the line being built is ASCII. An ASCII line's latin1 bytes are its
+ * UTF-8 bytes, and V8 writes a rope as latin1 without first flattening it into a new string
+ * (UTF-8 encoding flattens: an extra copy of every line). Reset by serializeRecord.
+ */
+let ascii = true;
+
+/** Printable ASCII without `"` or `\\`: JSON writes it as it is. A char-code scan, no regexp. */
+function isPlain(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return false;
+  }
+  return true;
+}
 
 /**
- * A JSON value. Most values are '-' or plain ASCII, which skip JSON.stringify (a third
- * of the serialisation cost, measured); anything else is escaped by it. Undefined (a caller
- * that bypassed recordFor) is written as '-'.
+ * Anything but a plain value: `JSON.stringify`'s escaping (which writes a lone surrogate as
+ * `\\udXXX`, so lines stay well-formed UTF-8), and the line is no longer known to be ASCII
+ * (conservatively: the UTF-8 path is always right).
  */
-function j(v: string | number | undefined): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '0';
+function escaped(v: string): string {
+  ascii = false;
+  return JSON.stringify(v);
+}
+
+/** Past this many distinct values the cache starts again: bounded whatever the traffic. */
+const CACHE_MAX = 4096;
+/** Raw value → its JSON form, for plain values only. */
+const cache = new Map<string, string>();
+
+/**
+ * The JSON form of a value that repeats across requests (ARNs, ids, VPCs, host headers, user
+ * agents, listener types, ...): checked once per distinct string and kept as one flat
+ * string. Cleared when it grows past CACHE_MAX (a flood of distinct Host headers costs a
+ * re-check, never memory). Values that are not plain are escaped every time (rare).
+ * Undefined (a caller that bypassed recordFor) is written as '-'.
+ */
+function c(v: string | undefined): string {
   if (v === '-' || v === undefined) return '"-"';
-  return PLAIN.test(v) ? `"${v}"` : JSON.stringify(v);
+  let s = cache.get(v);
+  if (s === undefined) {
+    if (!isPlain(v)) return escaped(v);
+    // JSON.stringify of a plain value is `"v"` as one flat string (a template would leave a
+    // rope for every line to walk); once per distinct value.
+    s = JSON.stringify(v);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(v, s);
+  }
+  return s;
+}
+
+/** The JSON form of a value unique to its request (request id, path, client port): not cached. */
+function u(v: string | undefined): string {
+  if (v === '-' || v === undefined) return '"-"';
+  return isPlain(v) ? `"${v}"` : escaped(v);
+}
+
+/** A JSON number; a non-finite one is written as 0 so the line stays valid JSON. */
+function n(v: number | '-' | undefined): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '0';
+  return '"-"';
 }
 
 /**
  * One JSON line with exactly the contract's fields, in ACCESS_LOG_FIELDS order — extra
- * properties on the object are never written. Faster than a plain `JSON.stringify`
- * of the record (measured: about 2/3 of its CPU time), and exact where it is not.
+ * properties on the object are never written. Byte for byte what `JSON.stringify` of the
+ * record's fields writes (record.test.ts checks it against that reference), at a fraction of
+ * its cost: repeated values come escaped from a cache, unique ones skip escaping after a
+ * char-code scan. Measured in bench/access-log/serialize.ts.
  */
 export function serializeRecord(r: AccessLogRecord): string {
-  return `{"startTime":${j(r.startTime)},"serviceNetworkArn":${j(r.serviceNetworkArn)},"serviceArn":${j(r.serviceArn)}`
-    + `,"targetGroupArn":${j(r.targetGroupArn)},"sourceVpcArn":${j(r.sourceVpcArn)},"sourceVpcId":${j(r.sourceVpcId)}`
-    + `,"destinationVpcId":${j(r.destinationVpcId)},"sourceIpPort":${j(r.sourceIpPort)},"targetIpPort":${j(r.targetIpPort)}`
-    + `,"hostHeader":${j(r.hostHeader)},"serverNameIndication":${j(r.serverNameIndication)},"sslCipher":${j(r.sslCipher)}`
-    + `,"tlsVersion":${j(r.tlsVersion)},"requestMethod":${j(r.requestMethod)},"requestPath":${j(r.requestPath)}`
-    + `,"protocol":${j(r.protocol)},"userAgent":${j(r.userAgent)},"responseCode":${j(r.responseCode)}`
-    + `,"grpcResponseCode":${j(r.grpcResponseCode)},"bytesReceived":${j(r.bytesReceived)},"bytesSent":${j(r.bytesSent)}`
-    + `,"duration":${j(r.duration)},"requestToTargetDuration":${j(r.requestToTargetDuration)}`
-    + `,"responseFromTargetDuration":${j(r.responseFromTargetDuration)},"requestId":${j(r.requestId)}`
-    + `,"resolvedUser":${j(r.resolvedUser)},"authDeniedReason":${j(r.authDeniedReason)},"callerPrincipal":${j(r.callerPrincipal)}`
-    + `,"callerPrincipalOrgID":${j(r.callerPrincipalOrgID)},"callerPrincipalTags":${j(r.callerPrincipalTags)}`
-    + `,"callerX509SubjectCN":${j(r.callerX509SubjectCN)},"callerX509IssuerOU":${j(r.callerX509IssuerOU)}`
-    + `,"callerX509SANNameCN":${j(r.callerX509SANNameCN)},"callerX509SANDNS":${j(r.callerX509SANDNS)}`
-    + `,"callerX509SANURI":${j(r.callerX509SANURI)},"listenerId":${j(r.listenerId)},"listenerType":${j(r.listenerType)}`
-    + `,"failureReason":${j(r.failureReason)}`
-    + (r.authExplanation === undefined ? '}' : `,"authExplanation":${j(r.authExplanation)}}`);
+  ascii = true;
+  return `{"startTime":${c(r.startTime)},"serviceNetworkArn":${c(r.serviceNetworkArn)},"serviceArn":${c(r.serviceArn)}`
+    + `,"targetGroupArn":${c(r.targetGroupArn)},"sourceVpcArn":${c(r.sourceVpcArn)},"sourceVpcId":${c(r.sourceVpcId)}`
+    + `,"destinationVpcId":${c(r.destinationVpcId)},"sourceIpPort":${u(r.sourceIpPort)},"targetIpPort":${c(r.targetIpPort)}`
+    + `,"hostHeader":${c(r.hostHeader)},"serverNameIndication":${c(r.serverNameIndication)},"sslCipher":${c(r.sslCipher)}`
+    + `,"tlsVersion":${c(r.tlsVersion)},"requestMethod":${c(r.requestMethod)},"requestPath":${u(r.requestPath)}`
+    + `,"protocol":${c(r.protocol)},"userAgent":${c(r.userAgent)},"responseCode":${n(r.responseCode)}`
+    + `,"grpcResponseCode":${n(r.grpcResponseCode)},"bytesReceived":${n(r.bytesReceived)},"bytesSent":${n(r.bytesSent)}`
+    + `,"duration":${n(r.duration)},"requestToTargetDuration":${n(r.requestToTargetDuration)}`
+    + `,"responseFromTargetDuration":${n(r.responseFromTargetDuration)},"requestId":${u(r.requestId)}`
+    + `,"resolvedUser":${c(r.resolvedUser)},"authDeniedReason":${c(r.authDeniedReason)},"callerPrincipal":${c(r.callerPrincipal)}`
+    + `,"callerPrincipalOrgID":${c(r.callerPrincipalOrgID)},"callerPrincipalTags":${c(r.callerPrincipalTags)}`
+    + `,"callerX509SubjectCN":${c(r.callerX509SubjectCN)},"callerX509IssuerOU":${c(r.callerX509IssuerOU)}`
+    + `,"callerX509SANNameCN":${c(r.callerX509SANNameCN)},"callerX509SANDNS":${c(r.callerX509SANDNS)}`
+    + `,"callerX509SANURI":${c(r.callerX509SANURI)},"listenerId":${c(r.listenerId)},"listenerType":${c(r.listenerType)}`
+    + `,"failureReason":${c(r.failureReason)}`
+    + (r.authExplanation === undefined ? '}' : `,"authExplanation":${u(r.authExplanation)}}`);
+}
+
+/** Whether the line serializeRecord returned last is pure ASCII (see `ascii`). */
+export function lastLineIsAscii(): boolean {
+  return ascii;
 }
 
 let cachedSecond = Number.NaN;

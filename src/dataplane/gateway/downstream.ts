@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
  * connection handling, HTTP/2 (node:http2's compatibility objects), or node:http. The request
  * path (Exchange, auth, Lambda) sees only these shapes, so the engine under a gateway can
  * change without touching routing. node:http's IncomingMessage / ServerResponse satisfy them
- * as they are; engines of our own implement just this much.
+ * as they are (so do node:http2's compatibility objects); engines of our own (src/dataplane/http1)
+ * implement just this much.
  */
 
 /** The connection a request came on: who sent it, and over what. */
@@ -26,10 +27,12 @@ export interface DownstreamSocket {
 }
 
 /**
- * The request: its head as received, and its body as a stream (the request object itself is
- * the body stream, as node:http's is: it is handed to the upstream when `hasBody`).
+ * The request's head as received. Its body is reached through `requestBody(req)`: engines
+ * that make a stream only for requests with a body (Trellis's HTTP/1.1 engine) offer
+ * `bodyStream()`; node:http's and node:http2's request objects are themselves the body
+ * stream (Readable).
  */
-export interface DownstreamRequest extends Readable {
+export interface DownstreamHead {
   readonly method?: string | undefined;
   /** The request target as received: origin-form, or absolute-form on the proxy gateway. */
   readonly url?: string | undefined;
@@ -40,6 +43,19 @@ export interface DownstreamRequest extends Readable {
   /** Lower-cased header map (auth's condition keys); engines may build it on first use. */
   readonly headers: IncomingHttpHeaders;
   readonly socket: DownstreamSocket;
+}
+
+/** A request whose engine hands its body out on demand (no stream for bodyless requests). */
+export interface BodySource {
+  bodyStream(): Readable;
+}
+
+/** The request: its head, and its body either on demand (`bodyStream`) or as itself. */
+export type DownstreamRequest = DownstreamHead & (BodySource | Readable);
+
+/** The body stream of a request, whichever engine carried it. */
+export function requestBody(req: DownstreamRequest): Readable {
+  return 'bodyStream' in req ? req.bodyStream() : req;
 }
 
 /** The response: a head, then body chunks with backpressure, then the end. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import type {
   AccessLogDestination, ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry,
 } from '../../config/index.js';
 import type { Principal } from '../../iam/index.js';
+import type { DispatchHandler, DispatchOptions, UpstreamDispatcher } from '../http1/index.js';
 import { principalTagsJson } from '../auth/identity-headers.js';
 import type { AuthExchange } from '../auth/gate.js';
 import type { AccessLogRecord, AccessLogSink, RequestMetrics, RequestOutcome } from '../contracts.js';
@@ -45,13 +45,14 @@ function ipPortOf(t: TargetEntry): string {
 /**
  * One request through the data plane, from the gateway to the access-log record: the state
  * the filters fill in (VPC, network, service, listener, target group, target), and the
- * undici dispatch handler that streams the target's response back (legacy handler methods:
- * undici's native interface, raw Buffer headers, no per-request promise or stream).
+ * dispatch handler that streams the target's response back (undici's legacy handler
+ * interface, which the HTTP/1.1 pools of http1/, the Lambda dispatchers and HTTP/2 pools
+ * call: no per-request promise or stream; header lists as strings, Buffers accepted).
  *
  * Invariant: `finish()` runs exactly once per exchange, so every request produces exactly
  * one access-log record and one metrics outcome, whatever path it took.
  */
-export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, AuthExchange {
+export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
   // ScannedHeaders, filled by the gateway's header scan.
   headers: string[] = [];
   host: string | undefined = undefined;
@@ -139,22 +140,22 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
     this.req.socket.destroy();
   }
 
-  /** Sends the request to the target through `dispatcher` (an undici Pool). */
-  forward(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions): void {
+  /** Sends the request to the target through `dispatcher` (an upstream pool or Lambda). */
+  forward(dispatcher: UpstreamDispatcher, opts: DispatchOptions): void {
     this.started = true;
     this.ctx.metrics.requestStarted(this.service!.id, this.targetGroup!.id);
     this.sentToTargetAt = this.hasBody ? 0 : this.ctx.now();
     dispatcher.dispatch(opts, this);
   }
 
-  // --- undici dispatch handler (legacy interface: what undici's Client calls natively) ---
+  // --- dispatch handler (undici's legacy interface) ---
 
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
     if (this.done) abort();
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+  onHeaders(statusCode: number, rawHeaders: readonly (string | Buffer)[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx informational: not relayed
     if (this.done) return false;
     this.firstByteAt = this.ctx.now();
@@ -179,7 +180,7 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
     this.bodySent += chunkSize;
   }
 
-  onComplete(trailers?: string[] | Buffer[] | null): void {
+  onComplete(trailers?: readonly (string | Buffer)[] | null): void {
     if (this.done) return;
     if (trailers != null && trailers.length !== 0 && this.res.addTrailers !== undefined) this.res.addTrailers(trailerMap(trailers));
     this.res.end();
@@ -241,7 +242,8 @@ export class Exchange implements ScannedHeaders, Dispatcher.DispatchHandler, Aut
       protocol: protocolOf(this.req.httpVersion),
       userAgent: this.userAgent,
       responseCode: this.status,
-      grpcResponseCode: '-',
+      // HTTP/2 responses (gateway/http2.ts) know the grpc-status they sent, from trailers or not.
+      grpcResponseCode: (this.res as { readonly grpcStatus?: number }).grpcStatus ?? '-',
       bytesReceived,
       bytesSent: this.responseBytes,
       duration,
@@ -310,7 +312,7 @@ function tlsFactsOf(socket: DownstreamSocket): TlsFacts {
   return f;
 }
 
-/** undici hands trailers as a flat raw list (Buffers or strings); responses take a map. */
+/** Trailers come as a flat raw list (strings, or Buffers from undici); responses take a map. */
 function trailerMap(raw: readonly (string | Buffer)[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]!.toString().toLowerCase()] = raw[i + 1]!.toString();

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { createServer, type Server, type Socket } from 'node:net';
+import { serveHttp1, type Http1Handler, type Http1ServerOptions } from '../http1/index.js';
 import { hostPort } from '../router/router.js';
+import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
 import { Exchange, type ExchangeContext } from './exchange.js';
 import { scanRequestHeaders } from './headers.js';
 import type { RequestPath } from './request-path.js';
@@ -28,28 +29,45 @@ import type { TlsTermination } from './tls.js';
  * To reach listeners on other ports, open one address per (VPC, listener port) pair. With
  * certificates, the same address also accepts TLS for HTTPS listeners (tls.ts `sniff`).
  *
- * Both accept up to 96 KB of request headers from node:http so that the 60 KB / 100-header
- * limits of Lattice are answered by the request path (400, logged); past 96 KB node:http's
- * parser gives up and the connection gets a bare 400 with no access-log record.
+ * Both speak HTTP/1.x through Trellis's own engine (http1/: `serveHttp1` on each accepted
+ * socket). It reads up to 96 KB of request head so that the 60 KB / 100-header limits of
+ * Lattice are answered by the request path (400, logged); past 96 KB the engine answers a
+ * bare 431 and closes, with no access-log record (as node:http's bare 400 did).
  */
 export type GatewayKind = 'proxy' | 'vpc';
 
-const MAX_PARSED_HEADER_BYTES = 96 * 1024;
 const PROXY_AUTHENTICATE = ['proxy-authenticate', 'Basic realm="Trellis VPC gateway (user name = VPC id)"'];
+
+/** A gateway's listening socket; `closeAllConnections` ends the connections it serves. */
+export interface GatewayServer extends Server {
+  closeAllConnections(): void;
+}
 
 export function createGatewayServer(
   ctx: ExchangeContext, path: RequestPath, kind: GatewayKind, vpcId: string, listenerPort: number, tls?: TlsTermination,
-): Server {
-  const onRequest = kind === 'proxy'
-    ? (req: IncomingMessage, res: ServerResponse) => proxyRequest(ctx, path, req, res)
-    : (req: IncomingMessage, res: ServerResponse) => vpcRequest(ctx, path, req, res, vpcId, listenerPort);
-  const server = createServer({ maxHeaderSize: MAX_PARSED_HEADER_BYTES, keepAliveTimeout: 60_000 }, onRequest);
-  server.on('clientError', onClientError);
-  if (kind === 'proxy') server.on('connect', tls === undefined ? onConnectMethod : (req: IncomingMessage, socket: Duplex, head: Buffer) => tls.connect(req, socket, head));
+): GatewayServer {
+  const onRequest: Http1Handler = kind === 'proxy'
+    ? (req, res) => proxyRequest(ctx, path, req, res)
+    : (req, res) => vpcRequest(ctx, path, req, res, vpcId, listenerPort);
+  const options: Http1ServerOptions = kind !== 'proxy' ? {} : {
+    onConnect: tls === undefined ? onConnectMethod : (req, socket, head) => tls.connect(req, socket, head),
+  };
+  const sockets = new Set<Socket>();
+  // allowHalfOpen: a client that shuts its side after the request still gets the answer.
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    // The one place a plaintext socket is handed to the HTTP/1.1 engine.
+    serveHttp1(socket, onRequest, options);
+  }) as GatewayServer;
+  server.closeAllConnections = () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
   return server;
 }
 
-function vpcRequest(ctx: ExchangeContext, path: RequestPath, req: IncomingMessage, res: ServerResponse, vpcId: string, listenerPort: number): void {
+function vpcRequest(ctx: ExchangeContext, path: RequestPath, req: DownstreamRequest, res: DownstreamResponse, vpcId: string, listenerPort: number): void {
   const ex = new Exchange(ctx, req, res);
   ex.vpcId = vpcId;
   ex.listenerPort = listenerPort;
@@ -77,7 +95,7 @@ export function proxyUser(value: string): string {
   return user;
 }
 
-function proxyRequest(ctx: ExchangeContext, path: RequestPath, req: IncomingMessage, res: ServerResponse): void {
+function proxyRequest(ctx: ExchangeContext, path: RequestPath, req: DownstreamRequest, res: DownstreamResponse): void {
   const ex = new Exchange(ctx, req, res);
   const url = req.url ?? '/';
   const absolute = url.charCodeAt(0) !== 0x2f /* / */;
@@ -116,11 +134,7 @@ function proxyRequest(ctx: ExchangeContext, path: RequestPath, req: IncomingMess
   path.route(ex, authority);
 }
 
-function onClientError(err: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable) { socket.destroy(); return; }
-  socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
-}
-
-function onConnectMethod(_req: IncomingMessage, socket: Duplex): void {
+function onConnectMethod(_req: unknown, socket: Socket): void {
+  socket.on('error', () => socket.destroy());
   socket.end('HTTP/1.1 501 Not Implemented\r\ncontent-type: text/plain\r\ncontent-length: 47\r\nconnection: close\r\n\r\nCONNECT is not supported by the proxy gateway.\n');
 }

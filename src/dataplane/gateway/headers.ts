@@ -1,13 +1,13 @@
 /**
  * Request and response header handling of the proxy (LATTICE.md §2.9), on flat
- * [name, value, …] lists as node:http and undici hand them over: no header objects.
+ * [name, value, …] lists as the engines hand them over: no header objects.
  *
  * Request: client-sent `x-amzn-lattice-*` and `x-amzn-source-vpc` are dropped in any letter
  * case, before routing (rules never see them); hop-by-hop headers (`connection` and the
  * names it lists, `keep-alive`, `proxy-*`, `te`, `trailer`, `transfer-encoding`, `upgrade`)
  * and `expect` (node:http already answered `100 Continue`) are not forwarded;
  * `x-forwarded-for` is appended to, `x-forwarded-port` / `-proto` are replaced (§10 #10).
- * Response: hop-by-hop headers are dropped (node:http frames the response itself) and the
+ * Response: hop-by-hop headers are dropped (the engine frames the response itself) and the
  * target's own `x-amzn-requestid` gives way to the request's.
  */
 
@@ -89,20 +89,22 @@ const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connecti
 const RESPONSE_NAME_LENGTHS = new Set([...HOP_BY_HOP_RESPONSE].map((n) => n.length));
 
 /**
- * The target's response headers (undici's raw Buffer list) as a flat string list for
+ * The target's response headers (a flat list: strings from the HTTP/1.1 pools, Buffers from
+ * undici-style dispatchers) as a flat string list for
  * `writeHead`, without hop-by-hop headers, followed by `x-amzn-requestid`. Also returns the
  * header bytes through `sizeOut[0]` for the access log.
  */
-export function responseHeaders(raw: readonly Buffer[], requestId: string, sizeOut: number[]): string[] {
+export function responseHeaders(raw: readonly (string | Buffer)[], requestId: string, sizeOut: number[]): string[] {
   const out: string[] = [];
   let bytes = 0;
-  for (let i = 0; i < raw.length; i += 2) {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
     const nb = raw[i]!;
     const vb = raw[i + 1]!;
-    bytes += nb.length + vb.length + 4;
-    const name = nb.toString('latin1');
+    const name = typeof nb === 'string' ? nb : nb.toString('latin1');
+    const value = typeof vb === 'string' ? vb : vb.toString('latin1');
+    bytes += name.length + value.length + 4;
     if (RESPONSE_NAME_LENGTHS.has(name.length) && HOP_BY_HOP_RESPONSE.has(name.toLowerCase())) continue;
-    out.push(name, vb.toString('latin1'));
+    out.push(name, value);
   }
   out.push('x-amzn-requestid', requestId);
   sizeOut[0] = bytes + requestId.length + 20;

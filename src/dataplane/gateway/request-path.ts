@@ -1,14 +1,15 @@
-import type { Dispatcher } from 'undici';
 import type { ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry, VpcEntry } from '../../config/index.js';
 import type { DataPlaneAuthOptions } from '../auth/contracts.js';
 import { authorizeExchange } from '../auth/gate.js';
 import type { Balancer } from '../balancer/balancer.js';
+import type { DispatchOptions } from '../http1/index.js';
 import { LambdaInvokers, lambdaTargetOf } from '../lambda/index.js';
 import { hostName, listenerOn, matchRule, networkOf } from '../router/router.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import type { Exchange } from './exchange.js';
-import { isEncrypted } from './downstream.js';
+import { isEncrypted, requestBody } from './downstream.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_COUNT } from './headers.js';
+import { protocolVerdict } from './protocol-versions.js';
 import { admitsCached, presentedAddress } from './source.js';
 
 /**
@@ -93,6 +94,9 @@ export class RequestPath {
     const tg = weighted === undefined ? undefined : snap.targetGroups.get(weighted.targetGroupId);
     if (tg === undefined) return ex.reply(500, 'NoTargetGroup', 'Internal Server Error: no target group to forward to');
     ex.targetGroup = tg;
+    // LATTICE.md §2.6: which client versions a group's protocolVersion takes (protocol-versions.ts).
+    const pv = protocolVerdict(ex.req.httpVersion, ex.req.method!, ex.headers, tg.protocolVersion);
+    if (typeof pv !== 'string') return ex.reply(pv.status, pv.failureReason, pv.message, ex.req.httpVersion === '2.0' ? ['grpc-status', String(pv.grpcStatus)] : undefined);
     const isLambda = tg.type === 'LAMBDA';
     const target = isLambda ? lambdaTargetOf(tg) : this.balancer.pickTarget(tg);
     if (target === undefined) return ex.reply(500, 'TargetConnectionError', 'Internal Server Error: no target');
@@ -110,9 +114,9 @@ export class RequestPath {
     );
     if (ex.identity !== undefined && ex.identity.length !== 0) h.push(...ex.identity);
     const timeout = svc.idleTimeoutSeconds * 1000;
-    const opts: Dispatcher.DispatchOptions = {
-      path: ex.path, method: ex.req.method as Dispatcher.HttpMethod, headers: h,
-      body: ex.hasBody ? ex.req : null, headersTimeout: timeout, bodyTimeout: timeout,
+    const opts: DispatchOptions = {
+      path: ex.path, method: ex.req.method!, headers: h,
+      body: ex.hasBody ? requestBody(ex.req) : null, headersTimeout: timeout, bodyTimeout: timeout,
     };
     ex.forward(isLambda ? this.lambda.dispatcherFor(target) : this.pools.poolFor(tg, target), opts);
   }

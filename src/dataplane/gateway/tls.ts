@@ -1,13 +1,16 @@
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, type SecureContext, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { serveHttp1 } from '../http1/index.js';
+import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
 import { hostPort, listenerOn, networkOf } from '../router/router.js';
 import { Exchange, type ExchangeContext } from './exchange.js';
 import { proxyUser } from './gateways.js';
 import { scanRequestHeaders } from './headers.js';
 import type { RequestPath } from './request-path.js';
+import { Passthrough } from './passthrough.js';
+import { Http2Gateway, refuseCleartextHttp2, startsHttp2Preface } from './http2.js';
 
 /**
  * TLS termination for HTTPS listeners (LATTICE.md §2.2, issue 6).
@@ -28,8 +31,10 @@ import type { RequestPath } from './request-path.js';
  * domain) that has an HTTPS listener on the port; otherwise — no SNI, an unknown name, a VPC
  * without a network, an HTTP-only port — the handshake fails and no request is read. The
  * certificate comes from the `CertificateProvider` the data plane is given (the local CA in
- * `trellis up`). TLS 1.2 and 1.3 with Lattice's cipher list; ALPN offers `http/1.1` only
- * (HTTP/2 is a later slice; a client offering only `h2` fails the handshake).
+ * `trellis up`). TLS 1.2 and 1.3 with Lattice's cipher list; ALPN offers `h2` then
+ * `http/1.1` (Lattice's HTTP2Preferred): `h2` connections go to http2.ts, the others (and
+ * clients without ALPN) to the HTTP/1.1 engine. On a VPC address a cleartext HTTP/2 preface
+ * is answered GOAWAY HTTP_1_1_REQUIRED (http2.ts `refuseCleartextHttp2`).
  *
  * Then the normal request path, with the service chosen by SNI (not by the Host header),
  * `x-forwarded-proto: https` and the listener port. Plaintext requests that reach an HTTPS
@@ -57,15 +62,15 @@ const LATTICE_CIPHERS = [
   'AES128-GCM-SHA256', 'AES128-SHA', 'AES256-GCM-SHA384', 'AES256-SHA',
 ].join(':');
 
-const MAX_PARSED_HEADER_BYTES = 96 * 1024;
 const TLS_HANDSHAKE = 0x16;
 
 /**
- * The TLS side of the gateways: one https.Server (never listening) per (VPC, listener port),
- * fed sockets by the sniffing VPC addresses and by CONNECT tunnels.
+ * The TLS side of the gateways: one tls.Server (never listening) per (VPC, listener port),
+ * fed sockets by the sniffing VPC addresses and by CONNECT tunnels; each secured socket is
+ * served by the HTTP/1.1 engine (http1/) in `secured`.
  */
 export class TlsTermination {
-  private readonly servers = new Map<string, HttpsServer>();
+  private readonly servers = new Map<string, TlsServer>();
   private readonly contexts = new WeakMap<TlsKeyPair, SecureContext>();
   /**
    * Raw sockets no http server tracks: those whose first byte has not come yet and those
@@ -77,7 +82,15 @@ export class TlsTermination {
     private readonly ctx: ExchangeContext,
     private readonly path: RequestPath,
     private readonly certificates: CertificateProvider,
-  ) {}
+  ) {
+    this.passthrough = new Passthrough(ctx, path);
+    this.http2 = new Http2Gateway(ctx, path);
+  }
+
+  /** TLS_PASSTHROUGH listeners (passthrough.ts): they see every TLS connection first. */
+  readonly passthrough: Passthrough;
+  /** HTTP/2 connections (ALPN h2), http2.ts. */
+  private readonly http2: Http2Gateway;
 
   /**
    * Makes the plaintext gateway `server` (a VPC address) also accept TLS on its port: its
@@ -94,6 +107,9 @@ export class TlsTermination {
         if (first[0] === TLS_HANDSHAKE) {
           // The TLS socket reads what is buffered itself; resuming here would lose it.
           this.accept(socket, vpcId, tlsListenerPort);
+        } else if (first[0] === 0x50 /* P */ && startsHttp2Preface(first)) {
+          // h2c prior knowledge: HTTP listeners speak HTTP/1.1 only (http2.ts).
+          refuseCleartextHttp2(socket);
         } else {
           this.owned.delete(socket);
           for (const l of plain) l.call(server, socket);
@@ -106,7 +122,8 @@ export class TlsTermination {
   /** Terminates TLS on `socket` for `vpcId`'s services' listeners on `port`. */
   accept(socket: Duplex, vpcId: string, port: number): void {
     this.own(socket);
-    this.serverFor(vpcId, port).emit('connection', socket);
+    // A TLS_PASSTHROUGH listener may claim the connection by its SNI; otherwise, termination.
+    this.passthrough.dispatch(socket, vpcId, port, () => this.serverFor(vpcId, port).emit('connection', socket));
   }
 
   /**
@@ -115,7 +132,7 @@ export class TlsTermination {
    * TLS is terminated inside the tunnel. Failed CONNECTs get no access-log record (no request
    * was read yet). A tunnel carries TLS only: anything else fails as a handshake.
    */
-  connect(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  connect(req: { readonly url?: string | undefined; readonly headers: IncomingHttpHeaders }, socket: Duplex, head: Buffer): void {
     const target = req.url ?? '';
     const port = hostPort(target);
     const auth = req.headers['proxy-authorization'];
@@ -131,12 +148,11 @@ export class TlsTermination {
 
   /** Closes every TLS connection (the data plane is closing). */
   close(): void {
+    this.passthrough.close();
+    this.http2.close();
     for (const s of this.owned) s.destroy();
     this.owned.clear();
-    for (const s of this.servers.values()) {
-      s.closeAllConnections();
-      s.close();
-    }
+    for (const s of this.servers.values()) s.close();
     this.servers.clear();
   }
 
@@ -148,24 +164,19 @@ export class TlsTermination {
     socket.on('error', destroyQuietly);
   }
 
-  private serverFor(vpcId: string, port: number): HttpsServer {
+  private serverFor(vpcId: string, port: number): TlsServer {
     const key = `${vpcId}:${port}`;
     let server = this.servers.get(key);
     if (server !== undefined) return server;
-    server = createHttpsServer({
+    server = createTlsServer({
       minVersion: 'TLSv1.2',
       ciphers: LATTICE_CIPHERS,
       honorCipherOrder: true,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: ['h2', 'http/1.1'],
       SNICallback: (name, cb) => this.selectCertificate(vpcId, port, name, cb),
-      maxHeaderSize: MAX_PARSED_HEADER_BYTES,
-      keepAliveTimeout: 60_000,
-    }, (req, res) => this.request(req, res, vpcId, port));
+      allowHalfOpen: true,
+    }, (socket) => this.secured(socket, vpcId, port));
     server.on('tlsClientError', (_err, socket) => socket.destroy());
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
-    });
     this.servers.set(key, server);
     return server;
   }
@@ -206,7 +217,15 @@ export class TlsTermination {
     cb(null, context);
   }
 
-  private request(req: IncomingMessage, res: ServerResponse, vpcId: string, port: number): void {
+  /** The one place a secured (handshake done) socket is handed to an HTTP engine. */
+  private secured(socket: TLSSocket, vpcId: string, port: number): void {
+    this.own(socket);
+    // ALPN chose HTTP/2 (Lattice's HTTP2Preferred policy): http2.ts serves the connection.
+    if (socket.alpnProtocol === 'h2') return this.http2.serveTls(socket, vpcId, port);
+    serveHttp1(socket, (req, res) => this.request(req, res, vpcId, port));
+  }
+
+  private request(req: DownstreamRequest, res: DownstreamResponse, vpcId: string, port: number): void {
     const ex = new Exchange(this.ctx, req, res);
     ex.vpcId = vpcId;
     ex.listenerPort = port;

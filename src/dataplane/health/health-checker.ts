@@ -299,7 +299,7 @@ export class HealthChecker implements TargetHealthSource {
     };
     let pending: Promise<number>;
     try {
-      pending = this.prober({ protocol: hc.protocol, address, port: hc.port ?? p.entry.port, path: hc.path }, abort.signal);
+      pending = this.prober({ protocol: hc.protocol, address, port: hc.port ?? p.entry.port, path: hc.path, ...(hc.protocolVersion === 'HTTP2' ? { protocolVersion: 'HTTP2' as const } : {}) }, abort.signal);
     } catch {
       pending = Promise.reject(new Error('prober threw'));
     }

@@ -1,6 +1,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIPv6 } from 'node:net';
+import { http2Probe } from './probe-http2.js';
 
 /** One health-check request, as the checker decided it from the group's config. */
 export interface ProbeRequest {
@@ -9,6 +10,8 @@ export interface ProbeRequest {
   readonly port: number;
   /** Path and query, e.g. `/health?deep=1`. */
   readonly path: string;
+  /** HTTP2: probed over HTTP/2 (probe-http2.ts); HTTP1 or absent: HTTP/1.1. */
+  readonly protocolVersion?: 'HTTP1' | 'HTTP2';
 }
 
 /**
@@ -25,9 +28,9 @@ export const HEALTH_CHECK_USER_AGENT = 'Trellis-VpcLattice-HealthChecker/1.0';
  * The real prober: an HTTP/1.1 GET on a fresh connection (no agent, `Connection: close`),
  * closed as soon as the status line arrives — a check costs the target one short-lived
  * connection, as on Lattice. HTTPS probes do not verify the target's certificate, as Lattice
- * does not (LATTICE.md §2.4). HTTP/2 health checks are also probed over HTTP/1.1.
+ * does not (LATTICE.md §2.4). HTTP/2 health checks are probed over HTTP/2 (probe-http2.ts).
  */
-export const httpProber: Prober = (req, signal) => new Promise<number>((resolve, reject) => {
+export const httpProber: Prober = (req, signal) => req.protocolVersion === 'HTTP2' ? http2Probe(req, signal, HEALTH_CHECK_USER_AGENT) : new Promise<number>((resolve, reject) => {
   const defaultPort = req.protocol === 'HTTPS' ? 443 : 80;
   const hostName = isIPv6(req.address) ? `[${req.address}]` : req.address;
   const host = req.port === defaultPort ? hostName : `${hostName}:${req.port}`;

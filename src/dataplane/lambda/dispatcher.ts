@@ -1,7 +1,7 @@
-import type { Readable } from 'node:stream';
-import { Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
 import type { LambdaTargetEntry, TargetEntry } from '../../config/index.js';
 import type { Principal } from '../../iam/index.js';
+import type { DispatchHandler, DispatchOptions, UpstreamDispatcher } from '../http1/index.js';
 import { buildV1Event, buildV2Event, type LambdaRequest } from './events.js';
 import { HttpInvoker } from './http-invoker.js';
 import type { InvokeResult, LambdaInvoker } from './invoker.js';
@@ -31,8 +31,7 @@ import { WorkerPool } from './worker-pool.js';
  */
 
 /** What the dispatcher needs of the exchange (the gateway's Exchange has it all). */
-export interface LambdaExchange extends Dispatcher.DispatchHandler {
-  readonly req: Readable;
+export interface LambdaExchange extends DispatchHandler {
   readonly done: boolean;
   readonly vpc: { readonly vpcArn: string } | undefined;
   readonly network: { readonly arn: string } | undefined;
@@ -44,8 +43,8 @@ export interface LambdaExchange extends Dispatcher.DispatchHandler {
   reply(status: number, failureReason: string, body: string): void;
 }
 
-function isLambdaExchange(h: Dispatcher.DispatchHandler): h is LambdaExchange {
-  return 'reply' in h && 'ensureRequestId' in h && 'req' in h;
+function isLambdaExchange(h: DispatchHandler): h is LambdaExchange {
+  return 'reply' in h && 'ensureRequestId' in h;
 }
 
 type Clock = () => number;
@@ -53,25 +52,27 @@ type Clock = () => number;
 const microsNow: Clock = () => (performance.timeOrigin + performance.now()) * 1000;
 
 /** One function (one record): its invoker and event version. */
-class LambdaFunctionDispatcher extends Dispatcher {
-  constructor(private readonly entry: LambdaTargetEntry, private readonly invoker: LambdaInvoker, private readonly clock: Clock) {
-    super();
-  }
+class LambdaFunctionDispatcher implements UpstreamDispatcher {
+  constructor(private readonly entry: LambdaTargetEntry, private readonly invoker: LambdaInvoker, private readonly clock: Clock) {}
 
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  dispatch(opts: DispatchOptions, handler: DispatchHandler): boolean {
     if (!isLambdaExchange(handler)) throw new TypeError('a Lambda target is dispatched from the gateway only');
     void this.run(opts, handler);
     return true;
   }
 
-  override close(): Promise<void> {
+  close(): Promise<void> {
     return this.invoker.close();
   }
 
-  private async run(opts: Dispatcher.DispatchOptions, ex: LambdaExchange): Promise<void> {
+  destroy(): Promise<void> {
+    return this.invoker.close();
+  }
+
+  private async run(opts: DispatchOptions, ex: LambdaExchange): Promise<void> {
     let aborted = false;
     ex.onConnect?.(() => { aborted = true; });
-    const body = opts.body === null || opts.body === undefined ? EMPTY : await readLimited(ex.req, LAMBDA_PAYLOAD_LIMIT);
+    const body = opts.body instanceof Readable ? await readLimited(opts.body, LAMBDA_PAYLOAD_LIMIT) : EMPTY;
     if (aborted || ex.done) return;
     if (body === undefined) return ex.reply(413, 'LambdaRequestTooLarge', 'Request Entity Too Large: the request body is over 6 MB, the Lambda limit');
     ex.onBodySent?.(body.length, body.length);
@@ -100,9 +101,7 @@ class LambdaFunctionDispatcher extends Dispatcher {
     }
     const mapped = mapLambdaResponse(result.payload);
     if (!mapped.ok) return ex.reply(502, mapped.reason, `Bad Gateway: ${mapped.detail}`);
-    const raw: Buffer[] = [];
-    for (const s of mapped.headers) raw.push(Buffer.from(s, 'latin1'));
-    if (ex.onHeaders?.(mapped.statusCode, raw, noop, '') === false) return;
+    if (ex.onHeaders?.(mapped.statusCode, [...mapped.headers], noop, '') === false) return;
     if (mapped.body.length > 0) ex.onData?.(mapped.body);
     ex.onComplete?.([]);
   }
@@ -129,15 +128,21 @@ function readLimited(stream: Readable, limit: number): Promise<Buffer | undefine
 }
 
 /** A target whose function is not known: every request gets the reason. */
-class UnresolvedDispatcher extends Dispatcher {
-  constructor(private readonly reason: string) {
-    super();
-  }
+class UnresolvedDispatcher implements UpstreamDispatcher {
+  constructor(private readonly reason: string) {}
 
-  override dispatch(_opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  dispatch(_opts: DispatchOptions, handler: DispatchHandler): boolean {
     if (!isLambdaExchange(handler)) throw new TypeError('a Lambda target is dispatched from the gateway only');
     handler.reply(502, 'LambdaFunctionNotFound', `Bad Gateway: ${this.reason}`);
     return true;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  destroy(): Promise<void> {
+    return Promise.resolve();
   }
 }
 
@@ -147,15 +152,15 @@ class UnresolvedDispatcher extends Dispatcher {
  * changes a record's handler makes a new one (the old one idles, unref'd).
  */
 export class LambdaInvokers {
-  private readonly byKey = new Map<string, Dispatcher>();
+  private readonly byKey = new Map<string, UpstreamDispatcher>();
 
   constructor(private readonly clock: Clock = microsNow, private readonly poolSize = 2) {}
 
   /** The dispatcher for a LAMBDA group's target. */
-  dispatcherFor(target: TargetEntry): Dispatcher {
+  dispatcherFor(target: TargetEntry): UpstreamDispatcher {
     const l = target.lambda;
     const key = l === undefined ? `!${target.unresolved ?? target.id}` : `${l.functionArn}\0${l.handler ?? ''}\0${l.url ?? ''}\0${l.eventVersion}\0${l.timeoutMs}`;
-    let d = this.byKey.get(key);
+    let d: UpstreamDispatcher | undefined = this.byKey.get(key);
     if (d === undefined) {
       d = l === undefined
         ? new UnresolvedDispatcher(target.unresolved ?? `function ${target.id} is not registered with Trellis`)

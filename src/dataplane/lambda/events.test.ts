@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildV1Event, buildV2Event, isTextBody, type LambdaRequestContext } from './events.js';
+import { ANONYMOUS, type Principal } from '../../iam/index.js';
+import { buildV1Event, buildV2Event, identityOf, isTextBody, type LambdaRequestContext } from './events.js';
 
 /** As JSON: the builders use null-prototype maps (names are client data). */
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
@@ -66,6 +67,45 @@ describe('lambda events: V2', () => {
     const e = buildV2Event({ method: 'GET', path: '/?__proto__=x', headers: ['__proto__', 'y'], body: Buffer.alloc(0) }, CTX);
     assert.deepEqual(e.headers['__proto__'], ['y']);
     assert.deepEqual(e.queryStringParameters['__proto__'], ['x']);
+  });
+});
+
+describe('lambda events: V2 requestContext.identity', () => {
+  // The spec example's caller: an assumed-role session in an organization.
+  const SESSION: Principal = {
+    arn: 'arn:aws:sts::123456789012:assumed-role/my-role/i-0c7de02a688bde9f7', account: '123456789012', type: 'AssumedRole',
+    roleArn: 'arn:aws:iam::123456789012:role/my-role', sessionName: 'i-0c7de02a688bde9f7', orgId: 'o-50dc6c495c0c9188', tags: {},
+  };
+  const USER: Principal = { arn: 'arn:aws:iam::123456789012:user/alice', account: '123456789012', type: 'User', tags: { team: 'a' } };
+
+  it('matches the spec example field by field for a signed session caller (x509 fields never: no Roles Anywhere)', () => {
+    const e = plain(buildV2Event({ ...SPEC_REQUEST }, { ...CTX, principal: SESSION })) as { requestContext: { identity: Record<string, unknown> } };
+    assert.deepEqual(e.requestContext.identity, {
+      sourceVpcArn: CTX.sourceVpcArn, type: 'AWS_IAM', principal: SESSION.arn,
+      principalOrgID: 'o-50dc6c495c0c9188', sessionName: 'i-0c7de02a688bde9f7',
+    });
+    // The guide's order of keys.
+    assert.deepEqual(Object.keys(e.requestContext.identity), ['sourceVpcArn', 'type', 'principal', 'principalOrgID', 'sessionName']);
+  });
+
+  it('gives a signed IAM user its principal and type, without the organization or session it does not have', () => {
+    assert.deepEqual(identityOf(CTX.sourceVpcArn, USER), { sourceVpcArn: CTX.sourceVpcArn, type: 'AWS_IAM', principal: USER.arn });
+    assert.deepEqual(identityOf(undefined, USER), { type: 'AWS_IAM', principal: USER.arn });
+  });
+
+  it('gives an anonymous caller (unsigned, under AWS_IAM) and a request auth never saw only the source VPC', () => {
+    assert.deepEqual(identityOf(CTX.sourceVpcArn, ANONYMOUS), { sourceVpcArn: CTX.sourceVpcArn });
+    assert.deepEqual(identityOf(CTX.sourceVpcArn, undefined), { sourceVpcArn: CTX.sourceVpcArn });
+    assert.deepEqual(identityOf(undefined, ANONYMOUS), {});
+    const e = plain(buildV2Event({ ...SPEC_REQUEST }, { ...CTX, principal: ANONYMOUS })) as { requestContext: { identity: Record<string, unknown> } };
+    assert.equal(e.requestContext.identity['type'], undefined);
+    assert.equal(e.requestContext.identity['principal'], undefined);
+  });
+
+  it('leaves V1 without any identity (V1 has no requestContext)', () => {
+    const e = plain(buildV1Event({ ...SPEC_REQUEST })) as Record<string, unknown>;
+    assert.equal(e['requestContext'], undefined);
+    assert.equal(JSON.stringify(e).includes('principal'), false);
   });
 });
 

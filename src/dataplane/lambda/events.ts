@@ -10,8 +10,15 @@
  * - the body is base64 (`isBase64Encoded: true`) unless its content type is one of the four
  *   text types, and also whenever `content-encoding` is present and not `identity` (a
  *   compressed text body is not text);
- * - a request without a body has `body: ""` and `isBase64Encoded: false`.
+ * - a request without a body has `body: ""` and `isBase64Encoded: false`;
+ * - `requestContext.identity` (see `identityOf`): `type: "AWS_IAM"`, `principal`,
+ *   `principalOrgID` and `sessionName` only for a caller whose SigV4 signature was verified;
+ *   an anonymous caller (unsigned) gets none of them — the guide documents no other `type`
+ *   value, so none is invented. The x509 fields belong to IAM Roles Anywhere, which Trellis
+ *   does not implement: never present.
  */
+
+import type { Principal } from '../../iam/index.js';
 
 /** The request as the event builders need it. */
 export interface LambdaRequest {
@@ -33,6 +40,20 @@ export interface LambdaRequestContext {
   readonly region: string;
   /** Microseconds since the epoch (V2 sends it as a string). */
   readonly timeEpochMicros: number;
+  /**
+   * The caller as the auth step left it: undefined when auth did not run (NONE and unsigned),
+   * the anonymous principal for an unsigned caller, else the verified signer.
+   */
+  readonly principal?: Principal;
+}
+
+/** V2's `requestContext.identity`, keys in the guide's order. */
+export interface V2Identity {
+  readonly sourceVpcArn?: string;
+  readonly type?: 'AWS_IAM';
+  readonly principal?: string;
+  readonly principalOrgID?: string;
+  readonly sessionName?: string;
 }
 
 export interface V2Event {
@@ -47,7 +68,7 @@ export interface V2Event {
     readonly serviceNetworkArn: string;
     readonly serviceArn: string;
     readonly targetGroupArn: string;
-    readonly identity: { readonly sourceVpcArn?: string };
+    readonly identity: V2Identity;
     readonly region: string;
     readonly timeEpoch: string;
   };
@@ -107,6 +128,23 @@ function encodedBody(req: LambdaRequest, headers: Record<string, string[]>): { b
   return text ? { body: req.body.toString('utf8'), isBase64Encoded: false } : { body: req.body.toString('base64'), isBase64Encoded: true };
 }
 
+/**
+ * `requestContext.identity` (LATTICE.md §4): the source VPC when known; the caller's fields
+ * only after a successful SigV4 authentication (`type` AWS_IAM, the principal's ARN, its
+ * organization id and session name when it has them) — an anonymous caller has none.
+ */
+export function identityOf(sourceVpcArn: string | undefined, principal: Principal | undefined): V2Identity {
+  const signed = principal !== undefined && principal.type !== 'Anonymous';
+  if (!signed) return sourceVpcArn === undefined ? {} : { sourceVpcArn };
+  return {
+    ...(sourceVpcArn === undefined ? {} : { sourceVpcArn }),
+    type: 'AWS_IAM',
+    principal: principal.arn,
+    ...(principal.orgId === undefined ? {} : { principalOrgID: principal.orgId }),
+    ...(principal.sessionName === undefined ? {} : { sessionName: principal.sessionName }),
+  };
+}
+
 /** The V2 event (`lambdaEventStructureVersion: V2`). */
 export function buildV2Event(req: LambdaRequest, ctx: LambdaRequestContext): V2Event {
   const headers = headerLists(req.headers);
@@ -123,7 +161,7 @@ export function buildV2Event(req: LambdaRequest, ctx: LambdaRequestContext): V2E
       serviceNetworkArn: ctx.serviceNetworkArn,
       serviceArn: ctx.serviceArn,
       targetGroupArn: ctx.targetGroupArn,
-      identity: ctx.sourceVpcArn === undefined ? {} : { sourceVpcArn: ctx.sourceVpcArn },
+      identity: identityOf(ctx.sourceVpcArn, ctx.principal),
       region: ctx.region,
       timeEpoch: String(Math.trunc(ctx.timeEpochMicros)),
     },

@@ -1,6 +1,7 @@
 import type { RoutingSnapshot } from '../../config/index.js';
 import type { RequestMetrics, RequestOutcome } from '../contracts.js';
 import { diffEntries, entryId } from '../snapshot-diff.js';
+import type { MetricsExport, SeriesExport } from './metrics-export.js';
 
 /** The Content-Type of `render()`'s output: Prometheus text exposition 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -161,6 +162,38 @@ export class MetricsRegistry implements RequestMetrics {
     if (o.latticeCode === undefined && cls >= 2 && cls <= 5) g.codes[cls - 2]!++;
   }
 
+  /**
+   * Every series as plain data (`trellis up --workers N`: a worker answers the primary's
+   * scrape with this over IPC, and the primary `merge`s the workers' exports to render one sum).
+   */
+  export(): MetricsExport {
+    return {
+      services: [...this.services].map(([id, s]) => [id, { ...exportGroup(s), timeouts: s.timeouts, lattice: [...s.lattice] }]),
+      groups: [...this.groups].map(([id, g]) => [id, exportGroup(g)]),
+    };
+  }
+
+  /**
+   * Adds an export's counts into this registry's series (made when missing): summing N
+   * workers' exports into one registry renders what one process serving all their
+   * requests would have counted. A series made here is kept until the registry goes (a
+   * scrape builds a fresh registry per render).
+   */
+  merge(e: MetricsExport): void {
+    for (const [id, x] of e.services) {
+      let s = this.services.get(id);
+      if (!s) this.services.set(id, (s = new ServiceSeries()));
+      mergeGroup(s, x);
+      s.timeouts += x.timeouts ?? 0;
+      x.lattice?.forEach((n, i) => { if (i < s.lattice.length) s.lattice[i]! += n; });
+    }
+    for (const [id, x] of e.groups) {
+      let g = this.groups.get(id);
+      if (!g) this.groups.set(id, (g = new GroupSeries()));
+      mergeGroup(g, x);
+    }
+  }
+
   /** The Prometheus text exposition (0.0.4) of every series, services then target groups. */
   render(): string {
     const out: string[] = [];
@@ -228,6 +261,19 @@ export class MetricsRegistry implements RequestMetrics {
     if (g.active === 0) this.groups.delete(id);
     else this.lingeringGroups.add(id);
   }
+}
+
+function exportGroup(g: GroupSeries): SeriesExport {
+  return { total: g.total, active: g.active, codes: [...g.codes], time: { counts: [...g.time.counts], sum: g.time.sum, count: g.time.count } };
+}
+
+function mergeGroup(g: GroupSeries, x: SeriesExport): void {
+  g.total += x.total;
+  g.active += x.active;
+  x.codes.forEach((n, i) => { if (i < g.codes.length) g.codes[i]! += n; });
+  x.time.counts.forEach((n, i) => { if (i < g.time.counts.length) g.time.counts[i]! += n; });
+  g.time.sum += x.time.sum;
+  g.time.count += x.time.count;
 }
 
 function histogramLines(out: string[], name: string, label: string, h: Histogram): void {

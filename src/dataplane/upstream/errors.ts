@@ -44,7 +44,14 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
     case 'UND_ERR_SOCKET':
     case 'ECONNRESET':
     case 'EPIPE':
+    // HTTP/2 upstreams (h2-pool.ts): the target reset the stream, or the session went away.
+    case 'ERR_HTTP2_STREAM_ERROR':
+    case 'ERR_HTTP2_SESSION_ERROR':
+    case 'ERR_HTTP2_GOAWAY_SESSION':
+    case 'ERR_HTTP2_STREAM_CANCEL':
       return CLOSED;
+    case 'ERR_HTTP2_PROTOCOL_ERROR':
+      return PROTOCOL;
     case 'UND_ERR_INFO':
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
     case 'UND_ERR_HEADERS_OVERFLOW':

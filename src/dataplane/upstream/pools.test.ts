@@ -56,12 +56,16 @@ function snapshot(...groups: TargetGroupEntry[]): RoutingSnapshot {
 
 /** Sends GET / through the pool; resolves with the status and body, or the error's code. */
 async function get(pools: UpstreamPools, tg: TargetGroupEntry, t: TargetEntry): Promise<string> {
-  try {
-    const res = await pools.poolFor(tg, t).request({ path: '/', method: 'GET' });
-    return `${res.statusCode} ${await res.body.text()}`;
-  } catch (err) {
-    return `error ${(err as { code?: string }).code ?? String(err)}`;
-  }
+  return new Promise((resolve) => {
+    let status = 0;
+    const body: Buffer[] = [];
+    pools.poolFor(tg, t).dispatch({ path: '/', method: 'GET' }, {
+      onHeaders: (s) => { status = s; return true; },
+      onData: (c) => { body.push(c); return true; },
+      onComplete: () => resolve(`${status} ${Buffer.concat(body).toString()}`),
+      onError: (err) => resolve(`error ${(err as { code?: string }).code ?? String(err)}`),
+    });
+  });
 }
 
 describe('upstream pools: targets that leave routing', () => {

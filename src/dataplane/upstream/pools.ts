@@ -1,16 +1,17 @@
-import { Pool } from 'undici';
+import { Http1Pool, type Http1PoolOptions, type UpstreamDispatcher } from '../http1/index.js';
 import type { RoutingSnapshot, TargetEntry, TargetGroupEntry } from '../../config/index.js';
 import { diffEntries, entryId } from '../snapshot-diff.js';
+import { Http2Upstream } from './h2-pool.js';
 
 /**
- * One undici Pool per target origin (`http://address:port`), shared by every target group
- * and snapshot that names the origin: keep-alive connections, HTTP/1.1, no pipelining.
+ * One pool per target origin (`http://address:port`), shared by every target group and
+ * snapshot that names the origin: http1/'s keep-alive HTTP/1.1 pools (no pipelining).
  * HTTPS target groups connect with TLS and do not verify the target's certificate, as
  * Lattice does not (LATTICE.md §2.4).
  *
  * `poolFor` caches the pool on the snapshot's TargetEntry object (a WeakMap), so the request
  * path builds no origin string once a target has been used. `retain` closes the pools of
- * origins that no routed target uses any more: gracefully (undici's `close()` lets running
+ * origins that no routed target uses any more: gracefully (the pool's `close()` lets running
  * and queued requests finish, `destroy()` would cut them), so a deregistered target's
  * in-flight requests complete while it drains. Such a pool is kept aside while its target
  * is in a group's `draining` list; when the drain ends (the target leaves the list) and the
@@ -24,6 +25,9 @@ import { diffEntries, entryId } from '../snapshot-diff.js';
  * re-decides only the origins those groups name. With 100,000 targets loaded a swap that
  * touches one group visits that group's targets, not every target's origin.
  */
+/** What a pool is to this module: something to dispatch to, close and destroy. */
+type Pool = UpstreamDispatcher;
+
 export class UpstreamPools {
   private readonly byOrigin = new Map<string, Pool>();
   /** Pools closing while their target drains, by origin; each leaves when it has closed. */
@@ -38,7 +42,7 @@ export class UpstreamPools {
   private retained: RoutingSnapshot | undefined;
   private work: SwapWork = { groups: 0, origins: 0 };
 
-  constructor(private readonly options: Pool.Options = {}) {}
+  constructor(private readonly options: Http1PoolOptions = {}) {}
 
   poolFor(tg: TargetGroupEntry, target: TargetEntry): Pool {
     const cached = this.byTarget.get(target);
@@ -47,11 +51,8 @@ export class UpstreamPools {
     let pool = this.byOrigin.get(origin);
     if (pool === undefined) {
       const tls = tg.protocol === 'HTTPS';
-      pool = new Pool(origin, {
-        connections: 256, pipelining: 1, keepAliveTimeout: 4_000,
-        ...(tls ? { connect: { rejectUnauthorized: false } } : {}),
-        ...this.options,
-      });
+      // HTTP2 / GRPC groups: one HTTP/2 session per origin (h2-pool.ts); their key is `h2+…`.
+      pool = isHttp2(tg) ? new Http2Upstream(origin.slice(3)) : new Http1Pool(origin, { connections: 256, keepAliveTimeout: 4_000, tls, ...this.options });
       this.byOrigin.set(origin, pool);
       // A target of no retained snapshot (a caller that never retained): the next retain decides.
       if (!this.live.has(origin)) this.strays.add(origin);
@@ -165,5 +166,11 @@ const ignore = (): undefined => undefined;
 
 export function originOf(tg: TargetGroupEntry, t: TargetEntry): string {
   const host = t.address!.includes(':') ? `[${t.address}]` : t.address!;
-  return `${tg.protocol === 'HTTPS' ? 'https' : 'http'}://${host}:${t.port}`;
+  // An origin spoken to in HTTP/2 is another pool than the same address in HTTP/1.1.
+  return `${isHttp2(tg) ? 'h2+' : ''}${tg.protocol === 'HTTPS' ? 'https' : 'http'}://${host}:${t.port}`;
+}
+
+/** Target groups whose targets speak HTTP/2 (LATTICE.md §2.4 protocolVersion). */
+function isHttp2(tg: TargetGroupEntry): boolean {
+  return tg.protocolVersion === 'HTTP2' || tg.protocolVersion === 'GRPC';
 }

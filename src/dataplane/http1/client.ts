@@ -1,0 +1,612 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { ChunkedDecoder } from './chunked.js';
+import { HttpParseError, latin1, parseResponseHead, type ResponseHead } from './head.js';
+import { sweeper, type Sweepable } from './sweeper.js';
+
+/**
+ * The upstream side of Trellis's HTTP/1.1 engine: a keep-alive connection pool for one
+ * target origin, with the dispatch interface the request path used of undici
+ * (`dispatch(opts, handler)` and undici's legacy handler: onConnect(abort),
+ * onHeaders(status, rawHeaders, resume) → false pauses, onData(chunk) → false pauses until
+ * resume, onBodySent, onComplete(trailers), onError). Header lists are flat strings
+ * (latin1), not Buffers.
+ *
+ * - Up to `connections` (256) sockets per origin, a FIFO queue beyond; one request at a time
+ *   per socket (no pipelining); idle sockets reused last-in first-out and closed after
+ *   `keepAliveTimeout` (4 s, as undici's default) or when the target closes them.
+ * - Responses: Content-Length, chunked (decoded, trailers collected) or close-delimited
+ *   (the socket is then not reused); no body for HEAD, 204, 304; 1xx skipped, 101 refused
+ *   (an error: upgrades are not proxied); `Connection: close` honoured.
+ * - Request bodies: a Buffer/string, or a Readable streamed with backpressure, sent with
+ *   the given content-length or chunked when there is none.
+ * - Errors carry undici's codes, which upstream/errors.ts classifies: the socket's own
+ *   (ECONNREFUSED, ECONNRESET…), `UND_ERR_SOCKET` (closed mid-response),
+ *   `UND_ERR_HEADERS_TIMEOUT` / `UND_ERR_BODY_TIMEOUT`, `HPE_*` (invalid HTTP).
+ * - A request without a body sent on a reused socket that the target had closed (reset or
+ *   EOF before any response byte: the idle-close race every keep-alive client meets) is
+ *   retried once on a new connection.
+ */
+
+export interface DispatchOptions {
+  readonly path: string;
+  readonly method: string;
+  /** Flat [name, value, …] list. A `host` is added from the origin when absent. */
+  readonly headers?: readonly string[] | null | undefined | Record<string, string> | Iterable<[string, string]>;
+  readonly body?: Readable | Buffer | Uint8Array | string | null | undefined;
+  /** ms from the request to the response head; 0 = none. */
+  readonly headersTimeout?: number | null | undefined;
+  /** ms between two pieces of the response body; 0 = none. */
+  readonly bodyTimeout?: number | null | undefined;
+}
+
+/** undici's legacy dispatch handler, as Exchange implements it. */
+export interface DispatchHandler {
+  onConnect?(abort: (err?: Error) => void): void;
+  onHeaders?(statusCode: number, headers: string[], resume: () => void, statusText: string): boolean;
+  onData?(chunk: Buffer): boolean;
+  onBodySent?(chunkSize: number, totalBytesSent: number): void;
+  onComplete?(trailers: string[] | null): void;
+  onError?(err: Error): void;
+}
+
+/** Anything requests can be dispatched to: this pool, HTTP/2 pools, Lambda dispatchers. */
+export interface UpstreamDispatcher {
+  dispatch(opts: DispatchOptions, handler: DispatchHandler): boolean;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface Http1PoolOptions {
+  readonly connections?: number;
+  readonly keepAliveTimeout?: number;
+  /** TLS to the target: not verified (Lattice does not verify targets' certificates). */
+  readonly tls?: boolean;
+}
+
+/** An error with undici's `code`. */
+export function upstreamError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const MAX_RESPONSE_HEAD = 96 * 1024;
+
+export class Http1Pool implements UpstreamDispatcher {
+  private readonly idle: UpstreamConnection[] = [];
+  private readonly queue: UpstreamRequest[] = [];
+  private readonly all = new Set<UpstreamConnection>();
+  private readonly host: string;
+  private readonly port: number;
+  private readonly hostHeader: string;
+  readonly maxConnections: number;
+  readonly keepAliveTimeout: number;
+  readonly tls: boolean;
+  private closing: { resolve: () => void; promise: Promise<void> } | undefined;
+  private destroyed = false;
+  /** Sockets opened over the pool's life (tests: keep-alive reuse). */
+  opened = 0;
+
+  constructor(origin: string, options: Http1PoolOptions = {}) {
+    const u = new URL(origin);
+    this.tls = options.tls ?? u.protocol === 'https:';
+    this.host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    this.port = Number(u.port || (this.tls ? 443 : 80));
+    this.hostHeader = u.host;
+    this.maxConnections = options.connections ?? 256;
+    this.keepAliveTimeout = options.keepAliveTimeout ?? 4_000;
+  }
+
+  dispatch(opts: DispatchOptions, handler: DispatchHandler): boolean {
+    const r = new UpstreamRequest(this, opts, handler, this.hostHeader);
+    handler.onConnect?.(r.abort);
+    if (r.finished) return true;
+    if (this.closing !== undefined || this.destroyed) {
+      r.fail(upstreamError('UND_ERR_CLOSED', 'the pool is closed'));
+      return true;
+    }
+    this.schedule(r, false);
+    return true;
+  }
+
+  /** Runs `r` on an idle socket, a new one, or queues it. */
+  schedule(r: UpstreamRequest, fresh: boolean): void {
+    if (!fresh) {
+      let c = this.idle.pop();
+      while (c !== undefined && !c.usable()) c = this.idle.pop();
+      if (c !== undefined) return c.start(r);
+    }
+    if (this.all.size < this.maxConnections) return this.open().start(r);
+    this.queue.push(r);
+  }
+
+  /** A socket is free again: the next queued request, or the idle list. */
+  release(c: UpstreamConnection): void {
+    const next = this.queue.shift();
+    if (next !== undefined) return c.start(next);
+    if (this.closing !== undefined) { c.destroy(); return; }
+    c.deadline = Date.now() + this.keepAliveTimeout;
+    this.idle.push(c);
+  }
+
+  /** A socket is gone. */
+  forget(c: UpstreamConnection): void {
+    this.all.delete(c);
+    const i = this.idle.indexOf(c);
+    if (i >= 0) this.idle.splice(i, 1);
+    // A queued request may now get a socket of its own.
+    if (this.queue.length > 0 && !this.destroyed && this.all.size < this.maxConnections) this.open().start(this.queue.shift()!);
+    this.checkClosed();
+  }
+
+  unqueue(r: UpstreamRequest): void {
+    const i = this.queue.indexOf(r);
+    if (i >= 0) this.queue.splice(i, 1);
+    this.checkClosed();
+  }
+
+  /** Sockets open now (tests, status). */
+  get size(): number {
+    return this.all.size;
+  }
+
+  /** Lets running and queued requests finish, then closes every socket. */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => { resolve = r; });
+    this.closing = { resolve, promise };
+    for (const c of this.idle.splice(0)) c.destroy();
+    this.checkClosed();
+    return promise;
+  }
+
+  /** Cuts every request (their handlers get an error) and closes every socket. */
+  destroy(): Promise<void> {
+    this.destroyed = true;
+    const err = upstreamError('UND_ERR_DESTROYED', 'the pool was destroyed');
+    for (const r of this.queue.splice(0)) r.fail(err);
+    for (const c of [...this.all]) c.destroy(err);
+    this.closing?.resolve();
+    return Promise.resolve();
+  }
+
+  private checkClosed(): void {
+    if (this.closing !== undefined && this.all.size === 0 && this.queue.length === 0) this.closing.resolve();
+  }
+
+  private open(): UpstreamConnection {
+    this.opened++;
+    const socket = this.tls
+      ? tlsConnect({ host: this.host, port: this.port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(isIp(this.host) ? {} : { servername: this.host }) })
+      : netConnect({ host: this.host, port: this.port });
+    const c = new UpstreamConnection(this, socket);
+    this.all.add(c);
+    return c;
+  }
+}
+
+function isIp(host: string): boolean {
+  return /^[0-9.]+$/.test(host) || host.includes(':');
+}
+
+/** One request to the target, from dispatch to its end. */
+class UpstreamRequest {
+  conn: UpstreamConnection | undefined = undefined;
+  finished = false;
+  retried = false;
+  /** A response byte has arrived (no retry after that). */
+  answered = false;
+  readonly head: string;
+  readonly body: Readable | Buffer | undefined;
+  readonly chunkedBody: boolean;
+  readonly bodyless: boolean;
+  readonly headersTimeout: number;
+  readonly bodyTimeout: number;
+  bodyDone = false;
+  bodySent = 0;
+  private pump: BodyPump | undefined = undefined;
+
+  constructor(private readonly pool: Http1Pool, readonly opts: DispatchOptions, readonly handler: DispatchHandler, hostHeader: string) {
+    let head = `${opts.method} ${opts.path} HTTP/1.1\r\n`;
+    let hasHost = false;
+    let hasLength = false;
+    const h = opts.headers;
+    if (Array.isArray(h)) {
+      for (let i = 0; i + 1 < h.length; i += 2) {
+        const name = h[i] as string;
+        const value = h[i + 1] as string;
+        const n = name.length;
+        if (n === 4 && name.toLowerCase() === 'host') hasHost = true;
+        else if (n === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+        head += name + ': ' + value + '\r\n';
+      }
+    } else if (h != null) {
+      for (const [name, value] of (Symbol.iterator in h ? h as Iterable<[string, string]> : Object.entries(h))) {
+        if (name.toLowerCase() === 'host') hasHost = true;
+        else if (name.toLowerCase() === 'content-length') hasLength = true;
+        head += name + ': ' + value + '\r\n';
+      }
+    }
+    if (!hasHost) head += 'host: ' + hostHeader + '\r\n';
+    const b = opts.body;
+    let body: Readable | Buffer | undefined;
+    let chunked = false;
+    if (b instanceof Readable) {
+      body = b;
+      if (!hasLength) { chunked = true; head += 'transfer-encoding: chunked\r\n'; }
+    } else if (b != null) {
+      body = typeof b === 'string' ? Buffer.from(b) : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      if (!hasLength) head += 'content-length: ' + body.length + '\r\n';
+    } else if (!hasLength && (opts.method === 'POST' || opts.method === 'PUT' || opts.method === 'PATCH')) {
+      head += 'content-length: 0\r\n';
+    }
+    this.head = head + '\r\n';
+    this.body = body;
+    this.chunkedBody = chunked;
+    this.bodyless = opts.method === 'HEAD';
+    this.headersTimeout = opts.headersTimeout ?? 300_000;
+    this.bodyTimeout = opts.bodyTimeout ?? 300_000;
+  }
+
+  /** Whether a failure before any response byte may be retried on another socket. */
+  get retriable(): boolean {
+    return !this.retried && !this.answered && !(this.body instanceof Readable);
+  }
+
+  /** The abort function handed to onConnect (Exchange calls it when the client is gone). */
+  readonly abort: (err?: Error) => void = abortOf(this);
+
+  cancel(err?: Error): void {
+    if (this.finished) return;
+    const e = err ?? upstreamError('UND_ERR_ABORTED', 'request aborted');
+    if (this.conn !== undefined) this.conn.destroy(e);
+    else { this.pool.unqueue(this); this.fail(e); }
+  }
+
+  fail(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.unhookBody();
+    this.handler.onError?.(err);
+  }
+
+  unhookBody(): void {
+    this.pump?.unhook();
+  }
+
+  /** Streams a Readable body to the connection, with backpressure. */
+  pipeBody(): void {
+    this.pump = new BodyPump(this, this.body as Readable);
+  }
+}
+
+/** An unnamed closure (tsx's keepNames wraps named ones in a per-call helper). */
+function abortOf(r: UpstreamRequest): (err?: Error) => void {
+  return (err) => r.cancel(err);
+}
+
+/** Moves a Readable request body to the socket: made only for requests with a stream body. */
+class BodyPump {
+  constructor(private readonly r: UpstreamRequest, private readonly stream: Readable) {
+    stream.on('data', this.onData);
+    stream.on('end', this.onEnd);
+    stream.on('error', this.onError);
+    stream.on('close', this.onClose);
+  }
+
+  unhook(): void {
+    const b = this.stream;
+    b.off('data', this.onData);
+    b.off('end', this.onEnd);
+    b.off('error', this.onError);
+    b.off('close', this.onClose);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const r = this.r;
+    const c = r.conn;
+    if (c === undefined || r.finished) return;
+    const socket = c.socket;
+    let ok: boolean;
+    if (r.chunkedBody) {
+      if (chunk.length === 0) return;
+      socket.write(chunk.length.toString(16) + '\r\n', 'latin1');
+      socket.write(chunk);
+      ok = socket.write('\r\n', 'latin1');
+    } else {
+      ok = socket.write(chunk);
+    }
+    r.bodySent += chunk.length;
+    r.handler.onBodySent?.(chunk.length, r.bodySent);
+    if (!ok) {
+      const b = this.stream;
+      b.pause();
+      socket.once('drain', () => b.resume());
+    }
+  };
+
+  private readonly onEnd = (): void => {
+    const r = this.r;
+    r.bodyDone = true;
+    if (r.chunkedBody && r.conn !== undefined && !r.finished) r.conn.socket.write('0\r\n\r\n', 'latin1');
+    this.unhook();
+    r.conn?.bodyFinished();
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.r.abort(err);
+  };
+
+  private readonly onClose = (): void => {
+    if (!this.r.bodyDone) this.r.abort(upstreamError('UND_ERR_ABORTED', 'the request body ended early'));
+  };
+}
+
+const HEAD = 0;
+const BODY_LENGTH = 1;
+const BODY_CHUNKED = 2;
+const BODY_CLOSE = 3;
+
+/** One socket to the target. */
+class UpstreamConnection implements Sweepable {
+  deadline = Infinity;
+  private req: UpstreamRequest | undefined = undefined;
+  private buf: Buffer | null = null;
+  private phase = HEAD;
+  private remaining = 0;
+  private chunked: ChunkedDecoder | undefined = undefined;
+  private reusable = true;
+  private paused = false;
+  private reused = false;
+  private dead = false;
+  private responseDone = false;
+  private timeoutCode = 'UND_ERR_HEADERS_TIMEOUT';
+
+  constructor(private readonly pool: Http1Pool, readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    sweeper.add(this);
+  }
+
+  usable(): boolean {
+    return !this.dead && !this.socket.destroyed;
+  }
+
+  start(r: UpstreamRequest): void {
+    this.req = r;
+    r.conn = this;
+    this.phase = HEAD;
+    this.responseDone = false;
+    this.reusable = true;
+    this.timeoutCode = 'UND_ERR_HEADERS_TIMEOUT';
+    this.deadline = r.headersTimeout > 0 ? Date.now() + r.headersTimeout : Infinity;
+    const s = this.socket;
+    const b = r.body;
+    if (b === undefined) {
+      r.bodyDone = true;
+      s.write(r.head, 'latin1');
+    } else if (Buffer.isBuffer(b)) {
+      s.cork();
+      s.write(r.head, 'latin1');
+      s.write(b);
+      s.uncork();
+      r.bodyDone = true;
+      r.bodySent = b.length;
+      r.handler.onBodySent?.(b.length, b.length);
+    } else {
+      s.write(r.head, 'latin1');
+      r.pipeBody();
+    }
+  }
+
+  /** The request body has been written whole. */
+  bodyFinished(): void {
+    if (this.responseDone) this.finishExchange();
+  }
+
+  private readonly resume = (): void => {
+    if (!this.paused || this.dead) return;
+    this.paused = false;
+    if (this.req !== undefined && !this.req.finished) this.deadline = this.req.bodyTimeout > 0 ? Date.now() + this.req.bodyTimeout : Infinity;
+    const buf = this.buf;
+    this.buf = null;
+    if (buf !== null) this.process(buf);
+    if (!this.paused && !this.dead) this.socket.resume();
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    const r = this.req;
+    if (r === undefined || r.finished) {
+      // Bytes on an idle socket (or after the response): nothing we can match them to.
+      this.destroy();
+      return;
+    }
+    r.answered = true;
+    if (this.buf !== null) {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      if (this.paused) return;
+      const b = this.buf;
+      this.buf = null;
+      this.process(b);
+    } else {
+      this.process(chunk);
+    }
+  };
+
+  /** Runs the response parser over `data`. */
+  private process(data: Buffer): void {
+    let pos = 0;
+    while (pos < data.length && !this.dead) {
+      const r = this.req;
+      if (r === undefined || this.responseDone) { this.reusable = false; return; }
+      if (this.paused) { this.buf = pos === 0 ? data : data.subarray(pos); return; }
+      if (this.phase === HEAD) {
+        const end = data.indexOf(CRLFCRLF, pos);
+        if (end < 0) {
+          if (data.length - pos > MAX_RESPONSE_HEAD) return this.protocolError(new HttpParseError('HPE_HEADER_OVERFLOW', 'response head too large'));
+          this.buf = pos === 0 ? data : data.subarray(pos);
+          return;
+        }
+        let head: ResponseHead;
+        try {
+          head = parseResponseHead(latin1(data, pos, end));
+        } catch (err) {
+          if (err instanceof HttpParseError) return this.protocolError(err);
+          throw err;
+        }
+        pos = end + 4;
+        if (head.status < 200) {
+          if (head.status === 101) return this.protocolError(new HttpParseError('HPE_UPGRADE', 'the target switched protocols (101): upgrades are not proxied'));
+          continue;
+        }
+        if (head.close) this.reusable = false;
+        if (r.bodyless || head.status === 204 || head.status === 304) {
+          this.phase = HEAD;
+          this.responseDone = true;
+        } else if (head.chunked) {
+          this.phase = BODY_CHUNKED;
+          this.chunked = new ChunkedDecoder();
+        } else if (head.contentLength >= 0) {
+          this.phase = BODY_LENGTH;
+          this.remaining = head.contentLength;
+          if (this.remaining === 0) this.responseDone = true;
+        } else {
+          this.phase = BODY_CLOSE;
+          this.reusable = false;
+        }
+        this.timeoutCode = 'UND_ERR_BODY_TIMEOUT';
+        this.deadline = r.bodyTimeout > 0 ? Date.now() + r.bodyTimeout : Infinity;
+        if (r.handler.onHeaders?.(head.status, head.rawHeaders, this.resume, head.reason) === false) this.pause();
+        if (this.responseDone) { this.complete(null); continue; }
+        continue;
+      }
+      this.deadline = r.bodyTimeout > 0 ? Date.now() + r.bodyTimeout : Infinity;
+      if (this.phase === BODY_LENGTH) {
+        const take = Math.min(this.remaining, data.length - pos);
+        const piece = pos === 0 && take === data.length ? data : data.subarray(pos, pos + take);
+        pos += take;
+        this.remaining -= take;
+        if (r.handler.onData?.(piece) === false) this.pause();
+        if (this.remaining === 0) this.complete(null);
+      } else if (this.phase === BODY_CHUNKED) {
+        const dec = this.chunked!;
+        try {
+          pos = dec.decode(data, pos, this.onPiece);
+        } catch (err) {
+          if (err instanceof HttpParseError) return this.protocolError(err);
+          throw err;
+        }
+        if (dec.done) this.complete(dec.trailers.length === 0 ? null : dec.trailers);
+      } else {
+        const piece = pos === 0 ? data : data.subarray(pos);
+        pos = data.length;
+        if (r.handler.onData?.(piece) === false) this.pause();
+      }
+    }
+  }
+
+  private readonly onPiece = (piece: Buffer): boolean => {
+    const r = this.req!;
+    if (r.handler.onData?.(piece) === false) { this.pause(); return false; }
+    return true;
+  };
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.deadline = Infinity;
+    this.socket.pause();
+  }
+
+  /** The response is complete: hand it over, then reuse the socket or close it. */
+  private complete(trailers: string[] | null): void {
+    const r = this.req!;
+    this.responseDone = true;
+    if (!r.finished) {
+      r.finished = true;
+      r.handler.onComplete?.(trailers);
+    }
+    if (r.bodyDone) this.finishExchange();
+    else {
+      // The target answered before reading the whole body: the socket cannot carry more.
+      r.unhookBody();
+      this.reusable = false;
+      this.finishExchange();
+    }
+  }
+
+  private finishExchange(): void {
+    const r = this.req;
+    if (r === undefined) return;
+    this.req = undefined;
+    this.chunked = undefined;
+    this.deadline = Infinity;
+    if (!this.reusable || this.dead || this.buf !== null) { this.destroy(); return; }
+    if (this.paused) { this.paused = false; this.socket.resume(); }
+    this.reused = true;
+    this.pool.release(this);
+  }
+
+  private protocolError(err: Error): void {
+    this.reusable = false;
+    this.destroy(err);
+  }
+
+  private readonly onEnd = (): void => {
+    const r = this.req;
+    if (r !== undefined && !r.finished && this.phase === BODY_CLOSE && !this.paused) {
+      this.complete(null);
+    }
+    this.destroy();
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.destroy(err);
+  };
+
+  private readonly onClose = (): void => {
+    this.destroy();
+  };
+
+  /** The sweeper's call: a timeout fired. */
+  expire(): void {
+    if (this.req === undefined) { this.destroy(); return; }
+    const code = this.timeoutCode;
+    this.destroy(upstreamError(code, code === 'UND_ERR_HEADERS_TIMEOUT' ? 'headers timeout' : 'body timeout'));
+  }
+
+  /** Closes the socket; the request in progress (if any) fails with `err` or is retried. */
+  destroy(err?: Error): void {
+    if (this.dead) return;
+    this.dead = true;
+    sweeper.delete(this);
+    this.socket.destroy();
+    this.pool.forget(this);
+    const r = this.req;
+    this.req = undefined;
+    if (r === undefined || r.finished) return;
+    // Only a stale keep-alive socket (reset or EOF before any byte of the answer) is retried.
+    if (r.retriable && this.reused && !isTimeout(err) && !(err instanceof HttpParseError) && !isAbort(err)) {
+      r.retried = true;
+      r.conn = undefined;
+      this.pool.schedule(r, true);
+      return;
+    }
+    r.fail(err ?? upstreamError('UND_ERR_SOCKET', 'other side closed'));
+  }
+}
+
+function isTimeout(err: Error | undefined): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
+
+function isAbort(err: Error | undefined): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'UND_ERR_ABORTED' || code === 'TRELLIS_CLIENT_CLOSED' || code === 'UND_ERR_DESTROYED';
+}

@@ -1,0 +1,181 @@
+import { STATUS_CODES } from 'node:http';
+import { chunkHeader, lastChunk } from './chunked.js';
+import type { Http1Connection } from './server.js';
+
+/**
+ * One response as the engine hands it to the handler: the gateway's DownstreamResponse
+ * (gateway/downstream.ts). The handler gives status and a flat header list; the engine
+ * adds the framing:
+ * - the given `content-length` is kept (a target's length passes through);
+ * - without one, HTTP/1.1 clients get `transfer-encoding: chunked` and HTTP/1.0 clients a
+ *   body delimited by the connection's close;
+ * - HEAD, 204, 304 and 1xx responses carry no body (a HEAD's content-length stays).
+ * Hop-by-hop headers given by the handler (connection, keep-alive, transfer-encoding) are
+ * replaced by the engine's own; `date` is added when absent. Names and values are written
+ * as given, unchecked: every source of them validates already (targets' heads by head.ts,
+ * Lambda responses by lambda/response.ts, the rest are Trellis's constants or the client's
+ * own validated request id), and a per-header scan here cost ~1% of a proxied request.
+ *
+ * Writes are coalesced: the head is written to a corked socket and the socket uncorked at
+ * `end()` (or on the next tick when the body streams), so a response whose body came in one
+ * piece leaves in one `writev`.
+ */
+
+const NONE = 0;
+const LENGTH = 1;
+const CHUNKED = 2;
+const CLOSE = 3;
+
+type Listener = (this: Http1Response) => void;
+
+export class Http1Response {
+  private framing = NONE;
+  private headSent = false;
+  private finished = false;
+  private trailers: Record<string, string> | undefined;
+  private closeListeners: Listener[] | undefined;
+  private drainListeners: Listener[] | undefined;
+
+  constructor(
+    private readonly conn: Http1Connection,
+    private readonly isHead: boolean,
+    private readonly version: '1.0' | '1.1',
+    private keepAlive: boolean,
+  ) {}
+
+  get headersSent(): boolean {
+    return this.headSent;
+  }
+
+  writeHead(status: number, headers: readonly string[]): this {
+    if (this.headSent || this.finished) return this;
+    this.headSent = true;
+    const bodyless = this.isHead || status === 204 || status === 304 || status < 200;
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let hasLength = false;
+    let hasDate = false;
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      const n = name.length;
+      if (n === 14 || n === 17 || n === 10 || n === 4) {
+        const lower = name.toLowerCase();
+        if (lower === 'content-length') hasLength = true;
+        else if (lower === 'transfer-encoding' || lower === 'connection' || lower === 'keep-alive') continue;
+        else if (lower === 'date') hasDate = true;
+      }
+      head += name + ': ' + value + '\r\n';
+    }
+    if (!hasDate) head += 'date: ' + httpDate() + '\r\n';
+    if (hasLength) {
+      this.framing = bodyless ? NONE : LENGTH;
+    } else if (bodyless) {
+      this.framing = NONE;
+    } else if (this.version === '1.1') {
+      this.framing = CHUNKED;
+      head += 'transfer-encoding: chunked\r\n';
+    } else {
+      this.framing = CLOSE;
+      this.keepAlive = false;
+    }
+    if (!this.keepAlive) head += 'connection: close\r\n';
+    else if (this.version === '1.0') head += 'connection: keep-alive\r\n';
+    const socket = this.conn.socket;
+    socket.cork();
+    socket.write(head + '\r\n', 'latin1');
+    process.nextTick(uncork, socket);
+    return this;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished || this.framing === NONE || chunk.length === 0) return true;
+    const socket = this.conn.socket;
+    if (this.framing !== CHUNKED) return socket.write(chunk);
+    socket.write(chunkHeader(chunk.length), 'latin1');
+    socket.write(chunk);
+    return socket.write('\r\n', 'latin1');
+  }
+
+  end(data?: string | Buffer): this {
+    if (this.finished) return this;
+    if (!this.headSent) this.writeHead(200, []);
+    if (data !== undefined && data.length !== 0) this.write(typeof data === 'string' ? Buffer.from(data) : data);
+    this.finished = true;
+    const socket = this.conn.socket;
+    if (this.framing === CHUNKED) socket.write(lastChunk(this.trailers), 'latin1');
+    socket.uncork();
+    this.conn.responseDone(this, this.keepAlive);
+    // After the caller's own bookkeeping, as node:http emits it (Exchange tells a finished
+    // response from a client that left by whether it has finished by then).
+    if (this.closeListeners !== undefined) process.nextTick(emitClose, this);
+    return this;
+  }
+
+  /** Trailers after a chunked body (dropped for other framings, which cannot carry them). */
+  addTrailers(trailers: Record<string, string>): void {
+    this.trailers = trailers;
+  }
+
+  /** Cuts the response short: the client sees the connection close mid-response. */
+  destroy(): this {
+    if (this.finished) return this;
+    this.finished = true;
+    this.conn.responseAborted(this);
+    this.emitClose();
+    return this;
+  }
+
+  once(event: 'drain' | 'close', listener: Listener): this {
+    if (event === 'drain') (this.drainListeners ??= []).push(listener);
+    else (this.closeListeners ??= []).push(listener);
+    return this;
+  }
+
+  on(event: 'drain' | 'close', listener: Listener): this {
+    return this.once(event, listener);
+  }
+
+  /** The socket drained: 'drain' listeners run once. */
+  drained(): void {
+    const ls = this.drainListeners;
+    if (ls === undefined || ls.length === 0) return;
+    this.drainListeners = undefined;
+    for (const l of ls) l.call(this);
+  }
+
+  /** The client went away before the response ended. */
+  gone(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.emitClose();
+  }
+
+  /** Runs the 'close' listeners once. */
+  emitClose(): void {
+    const ls = this.closeListeners;
+    if (ls === undefined) return;
+    this.closeListeners = undefined;
+    for (const l of ls) l.call(this);
+  }
+}
+
+function emitClose(res: Http1Response): void {
+  res.emitClose();
+}
+
+function uncork(socket: { uncork(): void; writableCorked: number }): void {
+  if (socket.writableCorked > 0) socket.uncork();
+}
+
+let dateSecond = -1;
+let dateText = '';
+/** The IMF-fixdate of now, formatted once per second. */
+function httpDate(): string {
+  const now = Date.now();
+  const s = Math.floor(now / 1000);
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
