@@ -39,6 +39,7 @@ import {
 import { startTrellis } from '../../src/cli/start.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { generate } from './generate.js';
+import { percentiles, until, type Percentiles } from '../lib/measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TARGET_P99_MS = 50;
@@ -57,34 +58,15 @@ const { values: opts } = parseArgs({
 });
 const CHANGES = Number(opts.changes);
 
-interface Stats { readonly n: number; readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number }
-
-function stats(ms: readonly number[]): Stats {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  return { n: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s[s.length - 1]! };
-}
-
-/** Polls until `fn` is truthy; bounded. */
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 interface Run {
   readonly scale: string;
   readonly servicesLoaded: number;
   readonly targetsLoaded: number;
   readonly loadMs?: number;
   readonly startMs: number;
-  readonly ackToRoutedMs: Stats;
-  readonly sendToRoutedMs: Stats;
-  readonly writeMs: Stats;
+  readonly ackToRoutedMs: Percentiles;
+  readonly sendToRoutedMs: Percentiles;
+  readonly writeMs: Percentiles;
   readonly pollsPerChange: number;
 }
 
@@ -171,7 +153,7 @@ async function run(scale: 'small' | 'large'): Promise<Run> {
     }
     return {
       scale, servicesLoaded: services, targetsLoaded: targets, ...(loadMs !== undefined ? { loadMs } : {}), startMs,
-      ackToRoutedMs: stats(ack), sendToRoutedMs: stats(sent), writeMs: stats(write), pollsPerChange: polls / CHANGES,
+      ackToRoutedMs: percentiles(ack), sendToRoutedMs: percentiles(sent), writeMs: percentiles(write), pollsPerChange: polls / CHANGES,
     };
   } finally {
     lattice.destroy();

@@ -10,31 +10,16 @@
  */
 import {
   CreateAccessLogSubscriptionCommand, CreateListenerCommand, CreateRuleCommand, CreateServiceCommand,
-  CreateServiceNetworkCommand, CreateServiceNetworkServiceAssociationCommand, CreateServiceNetworkVpcAssociationCommand,
-  CreateTargetGroupCommand, GetServiceNetworkServiceAssociationCommand, GetServiceNetworkVpcAssociationCommand,
-  GetTargetGroupCommand, RegisterTargetsCommand, VPCLatticeClient,
+  CreateServiceNetworkCommand, CreateTargetGroupCommand, GetTargetGroupCommand, RegisterTargetsCommand,
 } from '@aws-sdk/client-vpc-lattice';
+import { associate, benchClient, registerVpc, until } from '../lib/trellis-bench.js';
 
 export const BENCH_VPC = 'vpc-0be0c4000000000b1';
 export const BENCH_HOST = 'bench.local';
 
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`setup: ${what} not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export async function configureBench(apiUrl: string, backends: readonly number[] = [18081, 18082]): Promise<void> {
-  const res = await fetch(`${apiUrl}/_trellis/vpcs`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vpcId: BENCH_VPC, cidrBlock: '10.0.0.0/16' }),
-  });
-  if (!res.ok) throw new Error(`POST /_trellis/vpcs: ${res.status} ${await res.text()}`);
-  const c = new VPCLatticeClient({
-    endpoint: apiUrl, region: 'us-east-1', maxAttempts: 1,
-    credentials: { accessKeyId: 'AKIATRELLISBENCH0001', secretAccessKey: 'bench' },
-  });
+  await registerVpc(apiUrl, BENCH_VPC);
+  const c = benchClient(apiUrl);
   try {
     const sn = await c.send(new CreateServiceNetworkCommand({ name: 'bench-net' }));
     const svc = await c.send(new CreateServiceCommand({ name: 'bench-svc', customDomainName: BENCH_HOST }));
@@ -69,10 +54,7 @@ export async function configureBench(apiUrl: string, backends: readonly number[]
     if (process.env.BENCH_ACCESS_LOG !== '0') await c.send(new CreateAccessLogSubscriptionCommand({
       resourceIdentifier: sn.id!, destinationArn: 'arn:aws:logs:us-east-1:000000000000:log-group:bench',
     }));
-    const sa = await c.send(new CreateServiceNetworkServiceAssociationCommand({ serviceNetworkIdentifier: sn.id!, serviceIdentifier: svc.id! }));
-    const va = await c.send(new CreateServiceNetworkVpcAssociationCommand({ serviceNetworkIdentifier: sn.id!, vpcIdentifier: BENCH_VPC }));
-    await until('service association', async () => (await c.send(new GetServiceNetworkServiceAssociationCommand({ serviceNetworkServiceAssociationIdentifier: sa.id! }))).status === 'ACTIVE');
-    await until('VPC association', async () => (await c.send(new GetServiceNetworkVpcAssociationCommand({ serviceNetworkVpcAssociationIdentifier: va.id! }))).status === 'ACTIVE');
+    await associate(c, sn.id!, svc.id!, BENCH_VPC);
   } finally {
     c.destroy();
   }

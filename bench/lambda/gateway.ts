@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/client-vpc-lattice';
 import { startTrellis } from '../../src/cli/start.js';
 import { buildV2Event, WorkerPool } from '../../src/dataplane/lambda/index.js';
+import { percentiles, until, type Percentiles } from '../lib/measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TARGET_OVERHEAD_P50_MS = 1;
@@ -51,13 +52,7 @@ const WARMUP = Number(opts.warmup);
 const MAX_MS = Number(opts['max-seconds']) * 1000;
 const ROUND = 250;
 
-interface Stats { readonly name: string; readonly n: number; readonly p50: number; readonly p90: number; readonly p99: number; readonly mean: number }
-
-function stats(name: string, ms: readonly number[]): Stats {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  return { name, n: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
+interface Stats extends Percentiles { readonly name: string }
 
 /** One measured series: its name and what one request (or call) is. */
 interface Series { readonly name: string; readonly one: () => Promise<void>; readonly times: number[] }
@@ -80,21 +75,10 @@ async function measure(all: readonly Series[]): Promise<Stats[]> {
     }
   }
   return all.map((s) => {
-    const r = stats(s.name, s.times);
+    const r: Stats = { name: s.name, ...percentiles(s.times) };
     console.log(`${s.name.padEnd(40)} n=${r.n}  p50 ${r.p50.toFixed(3)} ms  p90 ${r.p90.toFixed(3)}  p99 ${r.p99.toFixed(3)}  mean ${r.mean.toFixed(3)}`);
     return r;
   });
-}
-
-/** Polls until `fn` is truthy; bounded. */
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 // ---- Trellis, the handler module, the HTTP backend --------------------------------------

@@ -7,7 +7,7 @@ import {
   explainRequest, principalFromArn,
 } from '../dataplane/index.js';
 import { credentialLookup, staticLookup, type Credential } from '../iam/index.js';
-import { identityPolicyCache } from './identity-policy-cache.js';
+import { identityPolicyCache, type IdentityPolicyCache } from './identity-policy-cache.js';
 import { LocalCertificateAuthority } from './certificates.js';
 import { snapshotCertificates } from './certificate-provider.js';
 import type { SqliteStore } from '../store/index.js';
@@ -76,10 +76,7 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
   // since a swap now costs ~1-3 ms; kept for the coalescing and the API's tail.)
   const applyLater = onNextTurn(apply);
 
-  const follower = await SnapshotFollower.start(opts.store, {
-    subscribe: (l) => opts.store.onCommit(l),
-    onError: (err) => console.error('snapshot:', err instanceof Error ? err.message : err),
-  });
+  const follower = await followStore(opts.store);
   apply(follower.current());
   follower.onSnapshot(applyLater);
   opts.cp.targetHealth = healthView(health);
@@ -103,11 +100,7 @@ export async function startDataPlane(opts: DataPlaneRuntimeOptions): Promise<Dat
       const s = applied ?? follower.current();
       return { revision: s.revision, problems: s.problems };
     },
-    async explain(request) {
-      const principal = principalFromArn(request.principal);
-      const policies = await identity.get(principal);
-      return explainRequest(applied ?? follower.current(), request, principal, policies, Date.now());
-    },
+    explain: explainer(identity, () => applied ?? follower.current()),
     async close() {
       closed = true;
       closeParts();
@@ -138,6 +131,29 @@ export function onNextTurn<T>(apply: (value: T) => void): (value: T) => void {
   };
 }
 
+/**
+ * The snapshot follower of a data plane beside the API (one process, or the primary of
+ * `--workers N`): it rebuilds on the store's commit hook rather than polling.
+ */
+export function followStore(store: SqliteStore): Promise<SnapshotFollower> {
+  return SnapshotFollower.start(store, {
+    subscribe: (l) => store.onCommit(l),
+    onError: (err) => console.error('snapshot:', err instanceof Error ? err.message : err),
+  });
+}
+
+/**
+ * `POST /_trellis/auth/explain` against `current()`, the snapshot the request path routes
+ * by, with the caller's identity policies from the same cache the request path uses.
+ */
+export function explainer(identity: IdentityPolicyCache, current: () => RoutingSnapshot): NonNullable<DataPlaneView['explain']> {
+  return async (request) => {
+    const principal = principalFromArn(request.principal);
+    const policies = await identity.get(principal);
+    return explainRequest(current(), request, principal, policies, Date.now());
+  };
+}
+
 export interface RequestPathOptions {
   readonly store: SqliteStore;
   readonly dataDir: string;
@@ -152,7 +168,7 @@ export interface RequestPathOptions {
  * `trellis up`'s one process, or each worker of `trellis up --workers N` (which opens the
  * same data dir's local CA; it copes with concurrent opens).
  */
-export function createRequestPath(opts: RequestPathOptions): { dp: DataPlane; identity: ReturnType<typeof identityPolicyCache>; close(): void } {
+export function createRequestPath(opts: RequestPathOptions): { dp: DataPlane; identity: IdentityPolicyCache; close(): void } {
   const { health, metrics, accessLog } = opts;
   // Data-plane auth: the store's keys and sessions (kept current by the identity module) plus
   // the bootstrap key; identity policies compiled once per principal, dropped on any write.

@@ -37,7 +37,7 @@ const program = new Command('trellis')
   .version(trellisVersion());
 
 program.command('up')
-  .description('run Trellis in one process: the AWS API, state in SQLite')
+  .description('run Trellis: the AWS API, state in SQLite, the data plane (in N processes with --workers N)')
   .option('--port <port>', 'API port (0 picks a free one)', port, Number(process.env.TRELLIS_PORT ?? defaultOptions.port))
   .option('--host <host>', 'address to listen on', process.env.TRELLIS_HOST ?? defaultOptions.host)
   .option('--data-dir <dir>', 'where state is kept', process.env.TRELLIS_DATA_DIR ?? defaultOptions.dataDir)

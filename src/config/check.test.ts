@@ -8,7 +8,7 @@ import { snapshotToJson } from './serialize.js';
 import { CowMapBuilder, type CowMap } from './cow-map.js';
 import type { ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetGroupEntry } from './snapshot.js';
 import { ids, walkthrough } from './testdata/records.js';
-import { prng } from './testdata/prng.js';
+import { prng } from '../model/index.js';
 
 const base = (): RoutingSnapshot => compile(walkthrough().records, 3);
 

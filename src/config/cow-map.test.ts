@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CowMap, CowMapBuilder, cowChanges } from './cow-map.js';
-import { prng } from './testdata/prng.js';
+import { prng } from '../model/index.js';
 
 
 interface Value { readonly n: number }

@@ -13,7 +13,7 @@ import type { Rebuild } from './rebuild.js';
 import { snapshotToJson } from './serialize.js';
 import type { RoutingSnapshot } from './snapshot.js';
 import { ids, walkthrough } from './testdata/records.js';
-import { prng } from './testdata/prng.js';
+import { prng } from '../model/index.js';
 
 /*
  * The incremental rebuild against `compile()` of a full scan, on a real SQLite store:

@@ -7,3 +7,4 @@ export * from './resource-kinds.js';
 export * from './validate.js';
 export * from './dns.js';
 export * from './policy-document.js';
+export { prng } from './prng.js';

@@ -1,17 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
-import {
-  CreateListenerCommand, CreateServiceCommand, CreateServiceNetworkCommand, CreateServiceNetworkServiceAssociationCommand,
-  CreateServiceNetworkVpcAssociationCommand, CreateTargetGroupCommand, GetServiceNetworkServiceAssociationCommand,
-  GetServiceNetworkVpcAssociationCommand, GetTargetGroupCommand, RegisterTargetsCommand, UpdateServiceCommand,
-} from '@aws-sdk/client-vpc-lattice';
+import { CreateServiceCommand, UpdateServiceCommand } from '@aws-sdk/client-vpc-lattice';
 import { bootTrellis, eventually, TEST_CREDENTIALS, type TestTrellis } from '../support/trellis.js';
 import { startBackend, type Backend } from './dataplane-support.js';
+import { LatticeNetwork, tlsHandshake, type Handshake } from './lattice-setup.js';
 import { issueLeaf, makeCa, type TestCa, type TestLeaf } from './acm-support.js';
 
 /**
@@ -26,8 +20,6 @@ import { issueLeaf, makeCa, type TestCa, type TestLeaf } from './acm-support.js'
 const VPC = 'vpc-0acb00000000000a1';
 const CUSTOM = 'api.example.test';
 
-interface PeerSeen { readonly cert: PeerCertificate; readonly authorized: boolean }
-
 describe('HTTPS with an imported certificate (certificateArn)', () => {
   let t: TestTrellis;
   let acm: ACMClient;
@@ -41,15 +33,7 @@ describe('HTTPS with an imported certificate (certificateArn)', () => {
   let generated: string;
 
   /** A handshake at the VPC address with SNI `servername`, trusting `trust` only. */
-  const handshake = (servername: string, trust: string): Promise<PeerSeen> => new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port: vpcPort, servername, ca: trust, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
-      const seen = { cert: s.getPeerCertificate(), authorized: s.authorized };
-      s.destroy();
-      resolve(seen);
-    });
-    s.on('error', reject);
-    s.setTimeout(5000, () => { s.destroy(); reject(new Error(`handshake with ${servername} timed out`)); });
-  });
+  const handshake = (servername: string, trust: string): Promise<Handshake> => tlsHandshake(vpcPort, servername, trust, ['http/1.1']);
 
   const importLeaf = async (l: TestLeaf, arn?: string): Promise<string> => (await acm.send(new ImportCertificateCommand({
     Certificate: Buffer.from(l.certPem), PrivateKey: Buffer.from(l.keyPem), CertificateChain: Buffer.from(ca.certPem),
@@ -63,33 +47,14 @@ describe('HTTPS with an imported certificate (certificateArn)', () => {
     ca = makeCa('Another CA');
     leaf = issueLeaf(ca, CUSTOM);
     certificateArn = await importLeaf(leaf);
-    assert.equal((await t.wire('POST', '/_trellis/vpcs', { vpcId: VPC, cidrBlock: '10.61.0.0/16' })).status, 200);
-    const L = t.lattice;
-    const sn = await L.send(new CreateServiceNetworkCommand({ name: 'acm-net' }));
-    const svc = await L.send(new CreateServiceCommand({ name: 'acm-api', customDomainName: CUSTOM, certificateArn }));
+    const net = await LatticeNetwork.create(t, VPC, '10.61.0.0/16', 'acm-net');
+    const svc = await t.lattice.send(new CreateServiceCommand({ name: 'acm-api', customDomainName: CUSTOM, certificateArn }));
     serviceId = svc.id!;
     generated = svc.dnsEntry!.domainName!;
-    const tg = await L.send(new CreateTargetGroupCommand({
-      name: 'acm-tg', type: 'IP', config: { protocol: 'HTTP', port: 80, vpcIdentifier: VPC, healthCheck: { enabled: false } },
-    }));
-    await eventually(async () => (await L.send(new GetTargetGroupCommand({ targetGroupIdentifier: tg.id }))).status === 'ACTIVE');
-    await L.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.0.0.1', port: backend.port }] }));
-    await L.send(new CreateListenerCommand({
-      serviceIdentifier: svc.id, name: 'https', protocol: 'HTTPS', port: 443,
-      defaultAction: { forward: { targetGroups: [{ targetGroupIdentifier: tg.id }] } },
-    }));
-    const snsa = await L.send(new CreateServiceNetworkServiceAssociationCommand({ serviceNetworkIdentifier: sn.id, serviceIdentifier: svc.id }));
-    const snva = await L.send(new CreateServiceNetworkVpcAssociationCommand({ serviceNetworkIdentifier: sn.id, vpcIdentifier: VPC }));
-    await Promise.all([
-      eventually(async () => (await L.send(new GetServiceNetworkServiceAssociationCommand({ serviceNetworkServiceAssociationIdentifier: snsa.id }))).status === 'ACTIVE'),
-      eventually(async () => (await L.send(new GetServiceNetworkVpcAssociationCommand({ serviceNetworkVpcAssociationIdentifier: snva.id }))).status === 'ACTIVE'),
-    ]);
-    const endpoint = await eventually(async () => {
-      const items = (await t.wire('GET', '/_trellis/vpcs')).json.items as { vpcId: string; endpoint?: string }[];
-      return items.find((i) => i.vpcId === VPC)?.endpoint;
-    });
-    vpcPort = Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
-    localCa = readFileSync(join(t.dataDir, 'ca', 'ca.pem'), 'utf8');
+    const tg = await net.targetGroup('acm-tg', [backend.port]);
+    await net.listener(svc.id!, 'https', 'HTTPS', 443, tg.id!);
+    await net.associate(svc.id!);
+    ({ vpcPort, ca: localCa } = await net.open());
     await eventually(async () => (await handshake(CUSTOM, ca.certPem).catch(() => undefined))?.authorized === true, 10_000);
   });
 

@@ -4,15 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import assert from 'node:assert/strict';
-import {
-  CreateAccessLogSubscriptionCommand, CreateListenerCommand, CreateServiceCommand, CreateServiceNetworkCommand,
-  CreateServiceNetworkServiceAssociationCommand, CreateServiceNetworkVpcAssociationCommand, CreateTargetGroupCommand,
-  GetServiceNetworkServiceAssociationCommand, GetServiceNetworkVpcAssociationCommand, GetTargetGroupCommand, RegisterTargetsCommand,
-  type TargetGroupProtocolVersion,
-} from '@aws-sdk/client-vpc-lattice';
+import { CreateAccessLogSubscriptionCommand, CreateServiceCommand, type TargetGroupProtocolVersion } from '@aws-sdk/client-vpc-lattice';
 import { eventually, type TestTrellis } from '../support/trellis.js';
 import { basic } from './dataplane-support.js';
+import { LatticeNetwork } from './lattice-setup.js';
 
 /**
  * Shared by the HTTP/2 and gRPC acceptance tests: a network with HTTPS services whose
@@ -37,38 +32,21 @@ export interface LatticeSetup {
   readonly logDir: string;
 }
 
+/** The network (with an access-log subscription) and `services`, each routed before this returns. */
 export async function setUpServices(t: TestTrellis, vpcId: string, cidr: string, net: string, services: readonly ServiceSpec[]): Promise<LatticeSetup> {
-  assert.equal((await t.wire('POST', '/_trellis/vpcs', { vpcId, cidrBlock: cidr })).status, 200);
-  const L = t.lattice;
-  const sn = await L.send(new CreateServiceNetworkCommand({ name: net }));
-  const { account, region } = { account: sn.arn!.split(':')[4]!, region: sn.arn!.split(':')[3]! };
-  await L.send(new CreateAccessLogSubscriptionCommand({ resourceIdentifier: sn.id, destinationArn: `arn:aws:logs:${region}:${account}:log-group:/trellis/${net}` }));
+  const network = await LatticeNetwork.create(t, vpcId, cidr, net);
+  const [, , , region, account] = network.network.arn!.split(':');
+  await t.lattice.send(new CreateAccessLogSubscriptionCommand({ resourceIdentifier: network.network.id, destinationArn: `arn:aws:logs:${region}:${account}:log-group:/trellis/${net}` }));
   const hosts: Record<string, string> = {};
-  const waits: Promise<unknown>[] = [];
   for (const s of services) {
-    const svc = await L.send(new CreateServiceCommand({ name: s.name }));
+    const svc = await t.lattice.send(new CreateServiceCommand({ name: s.name }));
     hosts[s.name] = svc.dnsEntry!.domainName!;
-    const tg = await L.send(new CreateTargetGroupCommand({
-      name: `${s.name}-tg`, type: 'IP',
-      config: { protocol: 'HTTP', port: 80, protocolVersion: s.protocolVersion, vpcIdentifier: vpcId, healthCheck: { enabled: false } },
-    }));
-    await eventually(async () => (await L.send(new GetTargetGroupCommand({ targetGroupIdentifier: tg.id }))).status === 'ACTIVE');
-    await L.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.0.0.1', port: s.targetPort }] }));
-    const forward = { forward: { targetGroups: [{ targetGroupIdentifier: tg.id }] } };
-    await L.send(new CreateListenerCommand({ serviceIdentifier: svc.id, name: 'https', protocol: 'HTTPS', port: 443, defaultAction: forward }));
-    if (s.httpPort !== undefined) await L.send(new CreateListenerCommand({ serviceIdentifier: svc.id, name: 'http', protocol: 'HTTP', port: s.httpPort, defaultAction: forward }));
-    const snsa = await L.send(new CreateServiceNetworkServiceAssociationCommand({ serviceNetworkIdentifier: sn.id, serviceIdentifier: svc.id }));
-    waits.push(eventually(async () => (await L.send(new GetServiceNetworkServiceAssociationCommand({ serviceNetworkServiceAssociationIdentifier: snsa.id }))).status === 'ACTIVE'));
+    const tg = await network.targetGroup(`${s.name}-tg`, [s.targetPort], { protocolVersion: s.protocolVersion });
+    await network.listener(svc.id!, 'https', 'HTTPS', 443, tg.id!);
+    if (s.httpPort !== undefined) await network.listener(svc.id!, 'http', 'HTTP', s.httpPort, tg.id!);
+    await network.associate(svc.id!);
   }
-  const snva = await L.send(new CreateServiceNetworkVpcAssociationCommand({ serviceNetworkIdentifier: sn.id, vpcIdentifier: vpcId }));
-  waits.push(eventually(async () => (await L.send(new GetServiceNetworkVpcAssociationCommand({ serviceNetworkVpcAssociationIdentifier: snva.id }))).status === 'ACTIVE'));
-  await Promise.all(waits);
-  const endpoint = await eventually(async () => {
-    const items = (await t.wire('GET', '/_trellis/vpcs')).json.items as { vpcId: string; endpoint?: string }[];
-    return items.find((i) => i.vpcId === vpcId)?.endpoint;
-  });
-  const vpcPort = Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
-  const ca = await readFile(join(t.dataDir, 'ca', 'ca.pem'), 'utf8');
+  const { vpcPort, ca } = await network.open();
   const setup = { hosts, vpcPort, ca, logDir: join(t.dataDir, 'logs') };
   // Routed once the data plane has compiled every service (a handshake needs the listener).
   for (const name of Object.keys(hosts)) {

@@ -3,18 +3,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { ProxyAgent, request as undiciRequest } from 'undici';
-import {
-  CreateListenerCommand, CreateServiceCommand, CreateServiceNetworkCommand, CreateServiceNetworkServiceAssociationCommand,
-  CreateServiceNetworkVpcAssociationCommand, CreateTargetGroupCommand, GetServiceNetworkServiceAssociationCommand,
-  GetServiceNetworkVpcAssociationCommand, GetTargetGroupCommand, RegisterTargetsCommand,
-} from '@aws-sdk/client-vpc-lattice';
+import { CreateServiceCommand } from '@aws-sdk/client-vpc-lattice';
 import { bootTrellis, eventually, type TestTrellis } from '../support/trellis.js';
 import { basic, startBackend, viaProxy, type Backend } from './dataplane-support.js';
+import { LatticeNetwork, tlsHandshake, type Handshake } from './lattice-setup.js';
 
 /**
  * HTTPS listeners (issue 6, first slice; LATTICE.md §2.2): the local CA in the data dir,
@@ -29,8 +25,6 @@ const exec = promisify(execFile);
 /** A command with a deadline: curl must not hang a test. */
 const run = (cmd: string, args: string[]) => exec(cmd, args, { timeout: 15_000 });
 
-interface PeerSeen { readonly cert: PeerCertificate; readonly authorized: boolean; readonly alpn: string | false | null }
-
 describe('HTTPS listeners through the gateways', () => {
   let t: TestTrellis;
   let ca: string;
@@ -40,50 +34,24 @@ describe('HTTPS listeners through the gateways', () => {
   const host: Record<'a' | 'b', string> = {} as never;
 
   /** A TLS handshake with the VPC address as `servername` (undefined: no SNI). */
-  const handshake = (servername: string | undefined): Promise<PeerSeen> => new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port: vpcPort, ca, ...(servername ? { servername } : {}), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
-      const seen = { cert: s.getPeerCertificate(), authorized: s.authorized, alpn: s.alpnProtocol };
-      s.destroy();
-      resolve(seen);
-    });
-    s.on('error', reject);
-    // A handshake that neither completes nor fails is a failure, not a hung test.
-    s.setTimeout(5000, () => { s.destroy(); reject(new Error(`handshake with ${servername ?? '(no SNI)'} timed out`)); });
-  });
+  const handshake = (servername: string | undefined): Promise<Handshake> => tlsHandshake(vpcPort, servername, ca, ['http/1.1']);
 
   before(async () => {
     t = await bootTrellis({ dataPlane: true });
     proxy = t.gateway!;
     backends.a = await startBackend('a');
     backends.b = await startBackend('b');
-    assert.equal((await t.wire('POST', '/_trellis/vpcs', { vpcId: VPC, cidrBlock: '10.60.0.0/16' })).status, 200);
-    const L = t.lattice;
-    const sn = await L.send(new CreateServiceNetworkCommand({ name: 'https-net' }));
-    const waits: Promise<unknown>[] = [];
+    const net = await LatticeNetwork.create(t, VPC, '10.60.0.0/16', 'https-net');
     for (const k of ['a', 'b'] as const) {
-      const svc = await L.send(new CreateServiceCommand({ name: `https-${k}` }));
+      const svc = await t.lattice.send(new CreateServiceCommand({ name: `https-${k}` }));
       host[k] = svc.dnsEntry!.domainName!;
-      const tg = await L.send(new CreateTargetGroupCommand({
-        name: `https-tg-${k}`, type: 'IP', config: { protocol: 'HTTP', port: 80, vpcIdentifier: VPC, healthCheck: { enabled: false } },
-      }));
-      await eventually(async () => (await L.send(new GetTargetGroupCommand({ targetGroupIdentifier: tg.id }))).status === 'ACTIVE');
-      await L.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.0.0.1', port: backends[k].port }] }));
-      const forward = { forward: { targetGroups: [{ targetGroupIdentifier: tg.id }] } };
-      await L.send(new CreateListenerCommand({ serviceIdentifier: svc.id, name: 'https', protocol: 'HTTPS', port: 443, defaultAction: forward }));
+      const tg = await net.targetGroup(`https-tg-${k}`, [backends[k].port]);
+      await net.listener(svc.id!, 'https', 'HTTPS', 443, tg.id!);
       // Service a also has a plain HTTP listener on 8080: TLS there fails the handshake.
-      if (k === 'a') await L.send(new CreateListenerCommand({ serviceIdentifier: svc.id, name: 'http', protocol: 'HTTP', port: 8080, defaultAction: forward }));
-      const snsa = await L.send(new CreateServiceNetworkServiceAssociationCommand({ serviceNetworkIdentifier: sn.id, serviceIdentifier: svc.id }));
-      waits.push(eventually(async () => (await L.send(new GetServiceNetworkServiceAssociationCommand({ serviceNetworkServiceAssociationIdentifier: snsa.id }))).status === 'ACTIVE'));
+      if (k === 'a') await net.listener(svc.id!, 'http', 'HTTP', 8080, tg.id!);
+      await net.associate(svc.id!);
     }
-    const snva = await L.send(new CreateServiceNetworkVpcAssociationCommand({ serviceNetworkIdentifier: sn.id, vpcIdentifier: VPC }));
-    waits.push(eventually(async () => (await L.send(new GetServiceNetworkVpcAssociationCommand({ serviceNetworkVpcAssociationIdentifier: snva.id }))).status === 'ACTIVE'));
-    await Promise.all(waits);
-    const endpoint = await eventually(async () => {
-      const items = (await t.wire('GET', '/_trellis/vpcs')).json.items as { vpcId: string; endpoint?: string }[];
-      return items.find((i) => i.vpcId === VPC)?.endpoint;
-    });
-    vpcPort = Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
-    ca = readFileSync(join(t.dataDir, 'ca', 'ca.pem'), 'utf8');
+    ({ vpcPort, ca } = await net.open());
     // Routed once the data plane has compiled the services (a handshake needs the listener).
     await eventually(async () => (await handshake(host.b).catch(() => undefined))?.authorized === true, 10_000);
   });

@@ -1,24 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect, createSecureContext, type PeerCertificate } from 'node:tls';
+import { createSecureContext, type PeerCertificate } from 'node:tls';
 import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
-import {
-  CreateAccessLogSubscriptionCommand, CreateListenerCommand, CreateServiceCommand, CreateServiceNetworkCommand,
-  CreateServiceNetworkServiceAssociationCommand, CreateServiceNetworkVpcAssociationCommand, CreateTargetGroupCommand,
-  GetServiceNetworkServiceAssociationCommand, GetServiceNetworkVpcAssociationCommand, GetTargetGroupCommand,
-  PutAuthPolicyCommand, RegisterTargetsCommand,
-} from '@aws-sdk/client-vpc-lattice';
+import { CreateAccessLogSubscriptionCommand, CreateServiceCommand, CreateTargetGroupCommand, PutAuthPolicyCommand } from '@aws-sdk/client-vpc-lattice';
 import { LocalCertificateAuthority } from '../../src/cli/certificates.js';
 import { bootTrellis, eventually, type TestTrellis } from '../support/trellis.js';
 import { startBackend, type Backend } from './dataplane-support.js';
+import { logRecords as readLogRecords } from './http2-support.js';
+import { LatticeNetwork, tlsHandshake, type Handshake } from './lattice-setup.js';
 
 /**
  * TLS_PASSTHROUGH listeners end to end (issue 6; LATTICE.md §2.2): a TLS backend with its own
@@ -32,8 +28,6 @@ const VPC = 'vpc-0e7000000000000b1';
 const DOMAIN = 'db.passthrough.example.com';
 const LOCKED = 'locked.passthrough.example.com';
 const exec = promisify(execFile);
-
-interface Handshake { readonly cert: PeerCertificate; readonly authorized: boolean; readonly error?: string }
 
 describe('TLS_PASSTHROUGH listeners', () => {
   let t: TestTrellis;
@@ -57,16 +51,7 @@ describe('TLS_PASSTHROUGH listeners', () => {
   const sawSni: string[] = [];
 
   /** A TLS handshake to the VPC address; resolves with the peer certificate and whether it verified. */
-  const handshake = (servername: string, ca: string): Promise<Handshake> => new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port: vpcPort, servername, ca, rejectUnauthorized: false }, () => {
-      const seen = { cert: s.getPeerCertificate(), authorized: s.authorized, ...(s.authorizationError ? { error: String(s.authorizationError) } : {}) };
-      s.end();
-      resolve(seen);
-    });
-    s.on('error', reject);
-    s.on('close', () => reject(new Error('closed before the handshake')));
-    s.setTimeout(5000, () => { s.destroy(); reject(new Error(`handshake with ${servername} timed out`)); });
-  });
+  const handshake = (servername: string, ca: string): Promise<Handshake> => tlsHandshake(vpcPort, servername, ca);
 
   /** One HTTPS request to the VPC address (node:https, SNI = `servername`, trusting `ca` only). */
   const get = (servername: string, ca: string, path: string, body?: Buffer): Promise<{ status: number; json: Record<string, unknown>; cert: PeerCertificate; localPort: number }> =>
@@ -86,15 +71,7 @@ describe('TLS_PASSTHROUGH listeners', () => {
     });
 
   /** The access-log records of the passthrough service's subscription, once `pred` finds them. */
-  const logRecords = (pred: (r: Record<string, unknown>) => boolean, min = 1): Promise<Record<string, unknown>[]> => eventually(async () => {
-    const files = readdirSync(logDir, { recursive: true }).map(String).filter((f) => f.endsWith('.log'));
-    const all: Record<string, unknown>[] = [];
-    for (const f of files) {
-      for (const line of (await readFile(join(logDir, f), 'utf8')).split('\n')) if (line !== '') all.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    const mine = all.filter(pred);
-    return mine.length >= min ? mine : undefined;
-  }, 5000, 20);
+  const logRecords = (pred: (r: Record<string, unknown>) => boolean, min = 1): Promise<Record<string, unknown>[]> => readLogRecords(logDir, pred, min);
 
   before(async () => {
     t = await bootTrellis({ dataPlane: true });
@@ -123,20 +100,10 @@ describe('TLS_PASSTHROUGH listeners', () => {
     backendPort = (backend.address() as AddressInfo).port;
     plain = await startBackend('term');
 
-    assert.equal((await t.wire('POST', '/_trellis/vpcs', { vpcId: VPC, cidrBlock: '10.70.0.0/16' })).status, 200);
+    const net = await LatticeNetwork.create(t, VPC, '10.70.0.0/16', 'passthrough-net');
     const L = t.lattice;
-    const sn = await L.send(new CreateServiceNetworkCommand({ name: 'passthrough-net' }));
-    const waits: Promise<unknown>[] = [];
-    const associate = async (serviceId: string) => {
-      const a = await L.send(new CreateServiceNetworkServiceAssociationCommand({ serviceNetworkIdentifier: sn.id, serviceIdentifier: serviceId }));
-      waits.push(eventually(async () => (await L.send(new GetServiceNetworkServiceAssociationCommand({ serviceNetworkServiceAssociationIdentifier: a.id }))).status === 'ACTIVE'));
-    };
-    const tcpGroup = async (name: string) => {
-      const tg = await L.send(new CreateTargetGroupCommand({ name, type: 'IP', config: { protocol: 'TCP', port: backendPort, vpcIdentifier: VPC } }));
-      await eventually(async () => (await L.send(new GetTargetGroupCommand({ targetGroupIdentifier: tg.id }))).status === 'ACTIVE');
-      await L.send(new RegisterTargetsCommand({ targetGroupIdentifier: tg.id, targets: [{ id: '127.0.0.1', port: backendPort }] }));
-      return tg;
-    };
+    // TCP groups keep their default health check (the backend's TLS port).
+    const tcpGroup = (name: string) => net.targetGroup(name, [backendPort], { protocol: 'TCP', port: backendPort, healthCheck: undefined });
 
     // The passthrough service: custom domain = the SNI match, TLS_PASSTHROUGH on 443 → TCP group.
     const svc = await L.send(new CreateServiceCommand({ name: 'pt-db', customDomainName: DOMAIN }));
@@ -145,45 +112,24 @@ describe('TLS_PASSTHROUGH listeners', () => {
     const tg = await tcpGroup('pt-tcp');
     tgId = tg.id!;
     tgArn = tg.arn!;
-    const l = await L.send(new CreateListenerCommand({
-      serviceIdentifier: svc.id, name: 'tls', protocol: 'TLS_PASSTHROUGH', port: 443, defaultAction: { forward: { targetGroups: [{ targetGroupIdentifier: tg.id }] } },
-    }));
-    listenerId = l.id!;
+    listenerId = await net.listener(svc.id!, 'tls', 'TLS_PASSTHROUGH', 443, tg.id!);
     const [, , , region, account] = svcArn.split(':');
     await L.send(new CreateAccessLogSubscriptionCommand({ resourceIdentifier: svc.id, destinationArn: `arn:aws:logs:${region}:${account}:log-group:/trellis/passthrough` }));
-    await associate(svc.id!);
+    await net.associate(svc.id!);
 
     // A second passthrough service under AWS_IAM (no policy yet: every connection is denied).
     const lockedSvc = await L.send(new CreateServiceCommand({ name: 'pt-locked', customDomainName: LOCKED, authType: 'AWS_IAM' }));
     lockedId = lockedSvc.id!;
-    const lockedTg = await tcpGroup('pt-locked-tcp');
-    await L.send(new CreateListenerCommand({
-      serviceIdentifier: lockedSvc.id, name: 'tls', protocol: 'TLS_PASSTHROUGH', port: 443, defaultAction: { forward: { targetGroups: [{ targetGroupIdentifier: lockedTg.id }] } },
-    }));
-    await associate(lockedSvc.id!);
+    await net.listener(lockedSvc.id!, 'tls', 'TLS_PASSTHROUGH', 443, (await tcpGroup('pt-locked-tcp')).id!);
+    await net.associate(lockedSvc.id!);
 
     // An HTTPS (terminating) service on the same port of the same address.
     const term = await L.send(new CreateServiceCommand({ name: 'pt-term' }));
     termHost = term.dnsEntry!.domainName!;
-    const httpTg = await L.send(new CreateTargetGroupCommand({
-      name: 'pt-http', type: 'IP', config: { protocol: 'HTTP', port: 80, vpcIdentifier: VPC, healthCheck: { enabled: false } },
-    }));
-    await eventually(async () => (await L.send(new GetTargetGroupCommand({ targetGroupIdentifier: httpTg.id }))).status === 'ACTIVE');
-    await L.send(new RegisterTargetsCommand({ targetGroupIdentifier: httpTg.id, targets: [{ id: '127.0.0.1', port: plain.port }] }));
-    await L.send(new CreateListenerCommand({
-      serviceIdentifier: term.id, name: 'https', protocol: 'HTTPS', port: 443, defaultAction: { forward: { targetGroups: [{ targetGroupIdentifier: httpTg.id }] } },
-    }));
-    await associate(term.id!);
+    await net.listener(term.id!, 'https', 'HTTPS', 443, (await net.targetGroup('pt-http', [plain.port])).id!);
+    await net.associate(term.id!);
 
-    const snva = await L.send(new CreateServiceNetworkVpcAssociationCommand({ serviceNetworkIdentifier: sn.id, vpcIdentifier: VPC }));
-    waits.push(eventually(async () => (await L.send(new GetServiceNetworkVpcAssociationCommand({ serviceNetworkVpcAssociationIdentifier: snva.id }))).status === 'ACTIVE'));
-    await Promise.all(waits);
-    const endpoint = await eventually(async () => {
-      const items = (await t.wire('GET', '/_trellis/vpcs')).json.items as { vpcId: string; endpoint?: string }[];
-      return items.find((i) => i.vpcId === VPC)?.endpoint;
-    });
-    vpcPort = Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
-    trellisCa = await readFile(join(t.dataDir, 'ca', 'ca.pem'), 'utf8');
+    ({ vpcPort, ca: trellisCa } = await net.open());
     await eventually(async () => (await handshake(DOMAIN, backendCa).catch(() => undefined))?.authorized === true, 10_000);
   });
 

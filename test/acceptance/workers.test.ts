@@ -212,6 +212,8 @@ describe('trellis up --workers 2', { timeout: 60_000 }, () => {
       return w && w.pid !== first!.pid && w.restarts === 1 ? w : undefined;
     }, 10_000, 50);
     assert.match(t.output(), new RegExp(`worker 1 \\(pid ${first!.pid}\\) exited \\(SIGKILL\\); restarting it`));
+    // The status shows the new pid from the fork on; it serves once it says it is ready.
+    await eventually(async () => t.output().includes(`worker 1 restarted (pid ${restarted.pid})`), 10_000, 50);
     // The new worker must know b is UNHEALTHY (b is down: routing to it would fail).
     for (let i = 0; i < 20; i++) assert.equal((await call()).status, 200);
     const m = await api('/_trellis/metrics');

@@ -1,16 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SnapshotFollower, type RoutingSnapshot } from '../../config/index.js';
+import type { RoutingSnapshot } from '../../config/index.js';
 import type { ControlPlane } from '../../control/index.js';
 import type { SqliteStore } from '../../store/index.js';
 import {
-  HealthChecker, MetricsRegistry, PROMETHEUS_CONTENT_TYPE, changedHealth, diffEntries, explainRequest, fullHealth, healthView,
-  principalFromArn, transitionHealth, vpcIdOf,
+  HealthChecker, MetricsRegistry, PROMETHEUS_CONTENT_TYPE, changedHealth, diffEntries, fullHealth, healthView, transitionHealth, vpcIdOf,
 } from '../../dataplane/index.js';
 import { identityPolicyCache } from '../identity-policy-cache.js';
 import { LocalCertificateAuthority } from '../certificates.js';
-import { onNextTurn, type DataPlaneRuntime } from '../data-plane-runtime.js';
+import { explainer, followStore, onNextTurn, type DataPlaneRuntime } from '../data-plane-runtime.js';
 import { WorkerPool, requestsOf } from './pool.js';
 import type { ToWorker } from './protocol.js';
 
@@ -92,10 +91,7 @@ export async function startWorkerDataPlane(opts: WorkerDataPlaneOptions): Promis
     }).catch((err: unknown) => console.error('VPC gateway ports:', err instanceof Error ? err.message : err));
   };
 
-  const follower = await SnapshotFollower.start(opts.store, {
-    subscribe: (l) => opts.store.onCommit(l),
-    onError: (err) => console.error('snapshot:', err instanceof Error ? err.message : err),
-  });
+  const follower = await followStore(opts.store);
   apply(follower.current());
   await vpcWork;
   follower.onSnapshot(onNextTurn(apply));
@@ -160,11 +156,7 @@ export async function startWorkerDataPlane(opts: WorkerDataPlaneOptions): Promis
         workers: scrapes.map((w) => ({ worker: w.slot, pid: w.pid, restarts: w.restarts, requests: requestsOf(w) ?? null })),
       };
     },
-    async explain(request) {
-      const principal = principalFromArn(request.principal);
-      const policies = await identity.get(principal);
-      return explainRequest(applied ?? follower.current(), request, principal, policies, Date.now());
-    },
+    explain: explainer(identity, () => applied ?? follower.current()),
     async close() {
       closed = true;
       offCommit();

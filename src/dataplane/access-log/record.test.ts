@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessLogRecord } from '../contracts.js';
-import { ACCESS_LOG_FIELDS, recordFor, serializeRecord, startTimeOf } from './record.js';
+import { ACCESS_LOG_FIELDS, lastLineIsAscii, recordFor, serializeRecord, startTimeOf } from './record.js';
+// A seeded generator (mulberry32), so a failure names a reproducible case.
+import { prng } from '../../model/index.js';
 
 /**
  * What the serialiser must write, byte for byte: `JSON.stringify` of the contract's fields in
@@ -16,18 +18,6 @@ function reference(r: AccessLogRecord): string {
   }
   if (r.authExplanation !== undefined) o.authExplanation = r.authExplanation;
   return JSON.stringify(o);
-}
-
-/** A seeded generator (mulberry32), so a failure names a reproducible case. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('access-log records', () => {
@@ -52,8 +42,26 @@ describe('access-log records', () => {
       }
       if (rnd() < 0.2) p.authExplanation = word();
       const r = p as unknown as AccessLogRecord;
-      assert.equal(serializeRecord(r), reference(r), `case ${i}`);
+      const line = serializeRecord(r);
+      assert.equal(line, reference(r), `case ${i}`);
+      // The flag may say "not ASCII" of an ASCII line (escapes), never the reverse.
+      if (lastLineIsAscii()) assert.match(line, /^[\x20-\x7e]*$/, `case ${i}: flagged ASCII`);
     }
+  });
+
+  it('rebuilds a cached run of fields when any one of its values changes, and keeps its non-ASCII mark when reused', () => {
+    const base = recordFor({ targetGroupArn: 'arn:tg/1', serviceArn: 'arn:svc/1', serviceNetworkArn: 'arn:sn/1', listenerId: 'listener-1', listenerType: 'HTTP' });
+    const variants: AccessLogRecord[] = [
+      base, { ...base, serviceArn: 'arn:svc/2' }, { ...base, sourceVpcId: 'vpc-2' }, { ...base, destinationVpcId: 'vpc-3' },
+      { ...base, listenerType: 'HTTPS' }, { ...base, callerX509SANURI: 'spiffe://x' }, { ...base, serviceNetworkArn: 'arn:sn/é' }, base,
+    ];
+    for (const [i, r] of variants.entries()) assert.equal(serializeRecord(r), reference(r), `variant ${i}`);
+    const accented = { ...base, serviceNetworkArn: 'arn:sn/é' };
+    serializeRecord(accented);
+    serializeRecord(base);
+    assert.equal(lastLineIsAscii(), true);
+    assert.equal(serializeRecord(accented), reference(accented));
+    assert.equal(lastLineIsAscii(), false, 'a reused non-ASCII segment marks the line');
   });
 
 

@@ -133,29 +133,102 @@ function n(v: number | '-' | undefined): string {
 }
 
 /**
+ * A run of consecutive fields that repeat together across requests, serialised once: the
+ * cached JSON text, the raw values it was built from (compared by `===`, which for the same
+ * snapshot strings is a pointer check) and whether it is ASCII.
+ */
+interface Segment {
+  readonly values: readonly string[];
+  readonly text: string;
+  readonly ascii: boolean;
+}
+
+/** Per first value of a run (a target-group ARN, a listener id): its last segment. */
+const routeSegments = new Map<string, Segment>();
+const listenerSegments = new Map<string, Segment>();
+
+/** A cached segment's text, noting its non-ASCII-ness for the line. */
+function reuse(seg: Segment): string {
+  if (!seg.ascii) ascii = false;
+  return seg.text;
+}
+
+/** Serialises a run with `build` (which writes its fields with `c`) and caches it under values[0]. */
+function remember(cacheOf: Map<string, Segment>, values: readonly string[], build: (r: AccessLogRecord) => string, r: AccessLogRecord): string {
+  const wasAscii = ascii;
+  ascii = true;
+  const text = build(r);
+  const seg: Segment = { values, text, ascii };
+  ascii = wasAscii && ascii;
+  if (cacheOf.size >= CACHE_MAX) cacheOf.clear();
+  cacheOf.set(values[0]!, seg);
+  return text;
+}
+
+/** serviceNetworkArn … destinationVpcId: the same for every request of a route. */
+function routeSegment(r: AccessLogRecord): string {
+  const s = routeSegments.get(r.targetGroupArn);
+  const v = s?.values;
+  if (v !== undefined && v[1] === r.serviceNetworkArn && v[2] === r.serviceArn && v[3] === r.sourceVpcArn && v[4] === r.sourceVpcId && v[5] === r.destinationVpcId) {
+    return reuse(s!);
+  }
+  return remember(routeSegments, [r.targetGroupArn, r.serviceNetworkArn, r.serviceArn, r.sourceVpcArn, r.sourceVpcId, r.destinationVpcId], buildRoute, r);
+}
+
+function buildRoute(r: AccessLogRecord): string {
+  return `,"serviceNetworkArn":${c(r.serviceNetworkArn)},"serviceArn":${c(r.serviceArn)}`
+    + `,"targetGroupArn":${c(r.targetGroupArn)},"sourceVpcArn":${c(r.sourceVpcArn)},"sourceVpcId":${c(r.sourceVpcId)}`
+    + `,"destinationVpcId":${c(r.destinationVpcId)}`;
+}
+
+/** The five X.509 fields, listenerId and listenerType: the same for every request of a listener. */
+function listenerSegment(r: AccessLogRecord): string {
+  const s = listenerSegments.get(r.listenerId);
+  const v = s?.values;
+  if (v !== undefined && v[1] === r.listenerType && v[2] === r.callerX509SubjectCN && v[3] === r.callerX509IssuerOU
+    && v[4] === r.callerX509SANNameCN && v[5] === r.callerX509SANDNS && v[6] === r.callerX509SANURI) {
+    return reuse(s!);
+  }
+  return remember(listenerSegments, [r.listenerId, r.listenerType, r.callerX509SubjectCN, r.callerX509IssuerOU, r.callerX509SANNameCN,
+    r.callerX509SANDNS, r.callerX509SANURI], buildListener, r);
+}
+
+function buildListener(r: AccessLogRecord): string {
+  return `,"callerX509SubjectCN":${c(r.callerX509SubjectCN)},"callerX509IssuerOU":${c(r.callerX509IssuerOU)}`
+    + `,"callerX509SANNameCN":${c(r.callerX509SANNameCN)},"callerX509SANDNS":${c(r.callerX509SANDNS)}`
+    + `,"callerX509SANURI":${c(r.callerX509SANURI)},"listenerId":${c(r.listenerId)},"listenerType":${c(r.listenerType)}`;
+}
+
+/** The five auth fields of a request auth did not apply to, and the TLS trio of plaintext. */
+const NO_AUTH = ',"resolvedUser":"-","authDeniedReason":"-","callerPrincipal":"-","callerPrincipalOrgID":"-","callerPrincipalTags":"-"';
+const NO_TLS = ',"serverNameIndication":"-","sslCipher":"-","tlsVersion":"-"';
+
+/**
  * One JSON line with exactly the contract's fields, in ACCESS_LOG_FIELDS order — extra
  * properties on the object are never written. Byte for byte what `JSON.stringify` of the
  * record's fields writes (record.test.ts checks it against that reference), at a fraction of
- * its cost: repeated values come escaped from a cache, unique ones skip escaping after a
- * char-code scan. Measured in bench/access-log/serialize.ts.
+ * its cost: the runs of fields that repeat together (the route's six ARNs and ids, the
+ * listener with the X.509 fields) come as one cached text, other repeated values come
+ * escaped from a cache, unique ones skip escaping after a char-code scan. Measured in
+ * bench/access-log/serialize.ts.
  */
 export function serializeRecord(r: AccessLogRecord): string {
   ascii = true;
-  return `{"startTime":${c(r.startTime)},"serviceNetworkArn":${c(r.serviceNetworkArn)},"serviceArn":${c(r.serviceArn)}`
-    + `,"targetGroupArn":${c(r.targetGroupArn)},"sourceVpcArn":${c(r.sourceVpcArn)},"sourceVpcId":${c(r.sourceVpcId)}`
-    + `,"destinationVpcId":${c(r.destinationVpcId)},"sourceIpPort":${u(r.sourceIpPort)},"targetIpPort":${c(r.targetIpPort)}`
-    + `,"hostHeader":${c(r.hostHeader)},"serverNameIndication":${c(r.serverNameIndication)},"sslCipher":${c(r.sslCipher)}`
-    + `,"tlsVersion":${c(r.tlsVersion)},"requestMethod":${c(r.requestMethod)},"requestPath":${u(r.requestPath)}`
+  const route = routeSegment(r);
+  const tls = r.serverNameIndication === '-' && r.sslCipher === '-' && r.tlsVersion === '-' ? NO_TLS
+    : `,"serverNameIndication":${c(r.serverNameIndication)},"sslCipher":${c(r.sslCipher)},"tlsVersion":${c(r.tlsVersion)}`;
+  const auth = r.resolvedUser === '-' && r.authDeniedReason === '-' && r.callerPrincipal === '-' && r.callerPrincipalOrgID === '-' && r.callerPrincipalTags === '-'
+    ? NO_AUTH
+    : `,"resolvedUser":${c(r.resolvedUser)},"authDeniedReason":${c(r.authDeniedReason)},"callerPrincipal":${c(r.callerPrincipal)}`
+      + `,"callerPrincipalOrgID":${c(r.callerPrincipalOrgID)},"callerPrincipalTags":${c(r.callerPrincipalTags)}`;
+  const listener = listenerSegment(r);
+  return `{"startTime":${c(r.startTime)}${route},"sourceIpPort":${u(r.sourceIpPort)},"targetIpPort":${c(r.targetIpPort)}`
+    + `,"hostHeader":${c(r.hostHeader)}${tls},"requestMethod":${c(r.requestMethod)},"requestPath":${u(r.requestPath)}`
     + `,"protocol":${c(r.protocol)},"userAgent":${c(r.userAgent)},"responseCode":${n(r.responseCode)}`
     + `,"grpcResponseCode":${n(r.grpcResponseCode)},"bytesReceived":${n(r.bytesReceived)},"bytesSent":${n(r.bytesSent)}`
     + `,"duration":${n(r.duration)},"requestToTargetDuration":${n(r.requestToTargetDuration)}`
     + `,"responseFromTargetDuration":${n(r.responseFromTargetDuration)},"requestId":${u(r.requestId)}`
-    + `,"resolvedUser":${c(r.resolvedUser)},"authDeniedReason":${c(r.authDeniedReason)},"callerPrincipal":${c(r.callerPrincipal)}`
-    + `,"callerPrincipalOrgID":${c(r.callerPrincipalOrgID)},"callerPrincipalTags":${c(r.callerPrincipalTags)}`
-    + `,"callerX509SubjectCN":${c(r.callerX509SubjectCN)},"callerX509IssuerOU":${c(r.callerX509IssuerOU)}`
-    + `,"callerX509SANNameCN":${c(r.callerX509SANNameCN)},"callerX509SANDNS":${c(r.callerX509SANDNS)}`
-    + `,"callerX509SANURI":${c(r.callerX509SANURI)},"listenerId":${c(r.listenerId)},"listenerType":${c(r.listenerType)}`
-    + `,"failureReason":${c(r.failureReason)}`
+    + `${auth}${listener},"failureReason":${c(r.failureReason)}`
     + (r.authExplanation === undefined ? '}' : `,"authExplanation":${u(r.authExplanation)}}`);
 }
 

@@ -3,11 +3,11 @@ import type { Readable } from 'node:stream';
 
 /**
  * The client side of one exchange, whatever carried it: HTTP/1.x on Trellis's own
- * connection handling, HTTP/2 (node:http2's compatibility objects), or node:http. The request
- * path (Exchange, auth, Lambda) sees only these shapes, so the engine under a gateway can
- * change without touching routing. node:http's IncomingMessage / ServerResponse satisfy them
- * as they are (so do node:http2's compatibility objects); engines of our own (src/dataplane/http1)
- * implement just this much.
+ * connection handling (src/dataplane/http1) or HTTP/2 streams (gateway/http2.ts, over
+ * node:http2's core stream API). The request path (Exchange, auth, Lambda) sees only these
+ * shapes, so the engine under a gateway can change without touching routing; both engines
+ * implement just this much, and node:http's IncomingMessage / ServerResponse still satisfy
+ * it as they are (tests and tools may use them).
  */
 
 /** The connection a request came on: who sent it, and over what. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type {
   AccessLogDestination, ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry,
 } from '../../config/index.js';
@@ -10,6 +9,7 @@ import type { AccessLogRecord, AccessLogSink, RequestMetrics, RequestOutcome } f
 import { classifyUpstreamError } from '../upstream/errors.js';
 import type { DownstreamRequest, DownstreamResponse, DownstreamSocket } from './downstream.js';
 import { responseHeaders, type ScannedHeaders } from './headers.js';
+import { newRequestId } from './request-id.js';
 
 /** What an exchange needs from the data plane around it (one object, shared by all). */
 export interface ExchangeContext {
@@ -109,9 +109,9 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
     res.on('close', onResponseClose);
   }
 
-  /** The request id: the client's (truncated to 512 bytes by the scan) or a new UUID. */
+  /** The request id: the client's (truncated to 512 bytes by the scan) or a new one (request-id.ts). */
   ensureRequestId(): string {
-    return (this.requestId ??= randomUUID());
+    return (this.requestId ??= newRequestId());
   }
 
   /**

@@ -1,11 +1,10 @@
-import { EventEmitter } from 'node:events';
 import {
   constants, createServer, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { DownstreamRequest, DownstreamResponse, DownstreamSocket } from './downstream.js';
+import type { BodySource, DownstreamHead, DownstreamResponse, DownstreamSocket } from './downstream.js';
 import { Exchange, type ExchangeContext } from './exchange.js';
 import { encodeGrpcMessage, grpcStatusOfHttp } from './grpc-status.js';
 import { scanRequestHeaders } from './headers.js';
@@ -20,10 +19,10 @@ import type { RequestPath } from './request-path.js';
  * One node:http2 server per data plane, never listening, is fed those TLS sockets
  * (`serveTls`); which VPC and listener port a connection belongs to, and the SNI that chose
  * its service, are recorded per session when it is created. Each stream becomes an Exchange
- * exactly as an HTTP/1.1 request does: the request path sees a `DownstreamRequest` (the
- * stream itself is the body, carrying the head fields) and a `DownstreamResponse` written
- * straight onto the stream (no compatibility objects). Translation to the HTTP/1.1 shape the
- * request path expects: pseudo-headers are never forwarded, `:authority` becomes `host`
+ * exactly as an HTTP/1.1 request does, on node:http2's core API (no compatibility objects):
+ * the request path sees a `DownstreamRequest` (`Http2Request`: the head fields, the stream
+ * as the body) and a `DownstreamResponse` written straight onto the stream. Translation to
+ * the HTTP/1.1 shape the request path expects: pseudo-headers are never forwarded, `:authority` becomes `host`
  * (first, where HTTP/1.1 puts it), split `cookie` fields are joined with `; ` (RFC 9113
  * §8.2.3), and a request has a body when its HEADERS frame did not end the stream (gRPC
  * sends no content-length). The service is the one the SNI chose, as for HTTP/1.1 over TLS.
@@ -44,10 +43,10 @@ import type { RequestPath } from './request-path.js';
  */
 export class Http2Gateway {
   private readonly server: Http2Server;
-  private readonly connections = new WeakMap<object, Connection>();
+  private readonly connections = new WeakMap<object, Http2Connection>();
   private readonly sessions = new Set<ServerHttp2Session>();
   /** The connection being handed to the server: its 'session' event fires synchronously. */
-  private pending: Connection | undefined;
+  private pending: Http2Connection | undefined;
 
   constructor(private readonly ctx: ExchangeContext, private readonly path: RequestPath) {
     this.server = createServer({
@@ -64,12 +63,7 @@ export class Http2Gateway {
 
   /** Serves HTTP/2 on a TLS socket whose handshake negotiated `h2`. */
   serveTls(socket: TLSSocket, vpcId: string, port: number): void {
-    const sni = socket.servername;
-    const cipher = socket.getCipher()?.name;
-    this.pending = {
-      vpcId, port, sni: typeof sni === 'string' ? sni : undefined, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort,
-      cipher, tlsVersion: socket.getProtocol() ?? undefined,
-    };
+    this.pending = new Http2Connection(socket, vpcId, port);
     try {
       this.server.emit('connection', socket);
     } finally {
@@ -86,6 +80,7 @@ export class Http2Gateway {
   private session(session: ServerHttp2Session): void {
     const conn = this.pending;
     if (conn === undefined) { session.destroy(); return; }
+    conn.session = session;
     this.connections.set(session, conn);
     this.sessions.add(session);
     session.on('error', noop);
@@ -96,7 +91,7 @@ export class Http2Gateway {
     stream.on('error', noop);
     const conn = stream.session === undefined ? undefined : this.connections.get(stream.session);
     if (conn === undefined) { stream.close(constants.NGHTTP2_REFUSED_STREAM); return; }
-    const req = asRequest(stream, headers, raw, conn);
+    const req = requestOf(stream, headers, raw, conn);
     const res = new Http2Response(stream, req.grpc, headers.te === 'trailers');
     const ex = new Exchange(this.ctx, req, res);
     ex.vpcId = conn.vpcId;
@@ -105,43 +100,113 @@ export class Http2Gateway {
     ex.hasBody = !stream.endAfterHeaders && headers['content-length'] !== '0';
     ex.path = req.url;
     if (req.method === 'CONNECT' || req.url === '') return ex.reply(400, 'ClientProtocolError', 'Bad Request: CONNECT is not supported over HTTP/2');
-    this.path.route(ex, conn.sni ?? ex.host ?? '');
+    // The filters run synchronously up to the listener check, the only place that resets
+    // (`socket.destroy()`): during it the connection's socket resets this stream.
+    conn.routing = stream;
+    try {
+      this.path.route(ex, conn.sni ?? ex.host ?? '');
+    } finally {
+      conn.routing = undefined;
+    }
   }
 }
 
-/** What a connection is, recorded when its session starts. */
-interface Connection {
-  readonly vpcId: string;
-  readonly port: number;
+/**
+ * A connection as its requests see it (`DownstreamSocket`), one object per HTTP/2
+ * connection shared by all its streams: the client's address and the TLS facts, read once
+ * — the access log's per-socket cache (exchange.ts) then holds one entry per connection, not
+ * one per stream. `destroy()` answers a request with a reset (no listener on the port, as
+ * AWS resets the TCP connection): it resets the stream being routed (RST_STREAM CANCEL), the
+ * other streams of the connection being other requests; called outside routing, it drops the
+ * connection, which is what the contract says.
+ */
+class Http2Connection implements DownstreamSocket {
+  readonly encrypted = true;
   readonly sni: string | undefined;
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
-  readonly cipher: string | undefined;
-  readonly tlsVersion: string | undefined;
-}
+  private readonly cipher: { readonly name: string } | undefined;
+  private readonly tlsVersion: string | null;
+  session: ServerHttp2Session | undefined = undefined;
+  /** The stream whose request is being routed, synchronously (Http2Gateway.stream). */
+  routing: ServerHttp2Stream | undefined = undefined;
 
-/** The head fields an HTTP/2 stream carries as a `DownstreamRequest`. */
-interface Http2Head {
-  method: string;
-  url: string;
-  httpVersion: '2.0';
-  rawHeaders: string[];
-  headers: IncomingHttpHeaders;
-  socket: DownstreamSocket;
-  /** True for gRPC requests (`content-type: application/grpc*`). */
-  grpc: boolean;
-  bodyStream(): ServerHttp2Stream;
-}
+  constructor(socket: TLSSocket, readonly vpcId: string, readonly port: number) {
+    const sni = socket.servername;
+    this.sni = typeof sni === 'string' ? sni : undefined;
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+    const cipher = socket.getCipher()?.name;
+    this.cipher = cipher === undefined ? undefined : { name: cipher };
+    this.tlsVersion = socket.getProtocol() ?? null;
+  }
 
-export type Http2Request = ServerHttp2Stream & Http2Head;
+  get servername(): string | false { return this.sni ?? false; }
+  getCipher(): { readonly name: string } | undefined { return this.cipher; }
+  getProtocol(): string | null { return this.tlsVersion; }
+  destroy(): void {
+    const stream = this.routing;
+    if (stream !== undefined) {
+      if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+      return;
+    }
+    this.session?.destroy();
+  }
+}
 
 /**
- * The stream as the request: it is the body (a Readable, as node:http's request is), the
- * head fields set on it once. Headers are translated to HTTP/1.1's shape (see the class).
+ * One stream's request (`DownstreamRequest`): the head fields as plain properties, the
+ * stream itself as the body (`bodyStream`). A separate object rather than fields set on the
+ * stream: a ServerHttp2Stream given eight more properties after construction leaves V8's
+ * fast property mode, which node:http2's own accesses to it then pay for.
  */
-function asRequest(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, raw: readonly string[], conn: Connection): Http2Request {
+export class Http2Request implements DownstreamHead, BodySource {
+  readonly httpVersion = '2.0';
+  private map: IncomingHttpHeaders | undefined = undefined;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    readonly method: string,
+    readonly url: string,
+    /** Translated to HTTP/1.1's shape (see the class of the gateway). */
+    readonly rawHeaders: string[],
+    readonly socket: Http2Connection,
+    /** True for gRPC requests (`content-type: application/grpc*`). */
+    readonly grpc: boolean,
+  ) {}
+
+  bodyStream(): ServerHttp2Stream {
+    return this.stream;
+  }
+
+  /** Lower-cased header map (auth's condition keys read it), built on first use. */
+  get headers(): IncomingHttpHeaders {
+    if (this.map !== undefined) return this.map;
+    const map: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+    const raw = this.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      const value = raw[i + 1]!;
+      const prev = map[name];
+      if (name === 'set-cookie') {
+        if (prev === undefined) map[name] = [value];
+        else (prev as string[]).push(value);
+      } else {
+        map[name] = prev === undefined ? value : `${prev as string}, ${value}`;
+      }
+    }
+    this.map = map as IncomingHttpHeaders;
+    return this.map;
+  }
+}
+
+/**
+ * The request of a stream. Headers are translated to HTTP/1.1's shape (see the class of the
+ * gateway): no pseudo-headers, `:authority` as a first `host` unless one was sent, split
+ * `cookie` fields joined (HTTP/2 names are lower case already).
+ */
+function requestOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, raw: readonly string[], conn: Http2Connection): Http2Request {
   const rawHeaders: string[] = [];
-  const map: IncomingHttpHeaders = {};
   let authority: string | undefined;
   let hasHost = false;
   let cookie: string | undefined;
@@ -155,52 +220,42 @@ function asRequest(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, raw:
     if (name === 'cookie') { cookie = cookie === undefined ? value : `${cookie}; ${value}`; continue; }
     if (name === 'host') hasHost = true;
     rawHeaders.push(name, value);
-    const prev = map[name];
-    if (prev === undefined) map[name] = value;
-    else if (name === 'set-cookie') (prev as string[]).push(value);
-    else map[name] = `${prev as string}, ${value}`;
   }
-  if (cookie !== undefined) { rawHeaders.push('cookie', cookie); map.cookie = cookie; }
-  if (!hasHost && authority !== undefined) {
-    rawHeaders.unshift('host', authority);
-    map.host = authority;
-  }
-  const head: Http2Head = {
-    method: String(headers[':method'] ?? 'GET'),
-    url: typeof headers[':path'] === 'string' ? headers[':path'] : '',
-    httpVersion: '2.0',
-    rawHeaders,
-    headers: map,
-    socket: new StreamSocket(stream, conn),
-    grpc: isGrpcContentType(typeof headers['content-type'] === 'string' ? headers['content-type'] : undefined),
-    bodyStream: () => stream,
-  };
-  return Object.assign(stream, head);
-}
-
-/**
- * The connection as one stream's request sees it: the client's address and TLS facts of
- * the connection, and `destroy` resetting this stream only (RST_STREAM CANCEL) — the other
- * streams of the connection are other requests.
- */
-class StreamSocket implements DownstreamSocket {
-  readonly encrypted = true;
-  constructor(private readonly stream: ServerHttp2Stream, private readonly conn: Connection) {}
-  get remoteAddress(): string | undefined { return this.conn.remoteAddress; }
-  get remotePort(): number | undefined { return this.conn.remotePort; }
-  get servername(): string | false { return this.conn.sni ?? false; }
-  getCipher(): { readonly name: string } | undefined { return this.conn.cipher === undefined ? undefined : { name: this.conn.cipher }; }
-  getProtocol(): string | null { return this.conn.tlsVersion ?? null; }
-  destroy(): void {
-    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
-  }
+  if (cookie !== undefined) rawHeaders.push('cookie', cookie);
+  if (!hasHost && authority !== undefined) rawHeaders.unshift('host', authority);
+  const method = headers[':method'];
+  const path = headers[':path'];
+  const type = headers['content-type'];
+  return new Http2Request(
+    stream, typeof method === 'string' ? method : 'GET', typeof path === 'string' ? path : '', rawHeaders, conn,
+    isGrpcContentType(typeof type === 'string' ? type : undefined),
+  );
 }
 
 /** Response headers that HTTP/2 forbids (RFC 9113 §8.2.2); Exchange drops most already. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
-/** A `DownstreamResponse` written onto an HTTP/2 stream. */
-export class Http2Response extends EventEmitter implements DownstreamResponse {
+const kResponse = Symbol('trellis.h2response');
+// `respond` options, shared (node:http2 copies them).
+const END_STREAM = Object.freeze({ endStream: true });
+const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
+const NO_OPTIONS = Object.freeze({});
+type TaggedStream = ServerHttp2Stream & { [kResponse]?: Http2Response };
+
+// Shared stream listeners (no closures per stream): the stream carries its response.
+function onStreamClose(this: TaggedStream): void {
+  this[kResponse]?.streamClosed();
+}
+function onWantTrailers(this: TaggedStream): void {
+  this[kResponse]?.sendTrailers();
+}
+
+/**
+ * A `DownstreamResponse` written onto an HTTP/2 stream. Not an EventEmitter: its one
+ * 'close' listener (the Exchange's) is kept in a field and called from a shared stream
+ * listener, and 'drain' is the stream's own.
+ */
+export class Http2Response implements DownstreamResponse {
   /** The gRPC status sent (the access log's `grpcResponseCode`), once known. */
   grpcStatus: number | undefined = undefined;
   private head: OutgoingHttpHeaders | undefined = undefined;
@@ -211,11 +266,31 @@ export class Http2Response extends EventEmitter implements DownstreamResponse {
   private grpcError = false;
   private trailers: Record<string, string> | undefined = undefined;
   private flushQueued = false;
+  private closeListeners: (() => void)[] | undefined = undefined;
 
   constructor(private readonly stream: ServerHttp2Stream, private readonly grpc: boolean, private readonly acceptsTrailers: boolean) {
-    super();
-    stream.once('close', () => this.emit('close'));
-    if (acceptsTrailers) stream.on('wantTrailers', () => this.sendTrailers());
+    (stream as TaggedStream)[kResponse] = this;
+    stream.on('close', onStreamClose);
+    if (acceptsTrailers) stream.on('wantTrailers', onWantTrailers);
+  }
+
+  /** 'close': once, when the stream is closed (response finished, or the client gone). */
+  on(event: 'close', listener: () => void): this {
+    if (event === 'close') (this.closeListeners ??= []).push(listener);
+    return this;
+  }
+
+  once(event: 'drain', listener: () => void): this {
+    if (event === 'drain') this.stream.once('drain', () => listener.call(this));
+    return this;
+  }
+
+  /** From the stream's 'close'. */
+  streamClosed(): void {
+    const ls = this.closeListeners;
+    if (ls === undefined) return;
+    this.closeListeners = undefined;
+    for (const l of ls) l.call(this);
   }
 
   writeHead(status: number, headers: string[]): this {
@@ -293,14 +368,6 @@ export class Http2Response extends EventEmitter implements DownstreamResponse {
     return this;
   }
 
-  override once(event: string | symbol, listener: (...args: unknown[]) => void): this {
-    if (event === 'drain') {
-      this.stream.once('drain', () => listener.call(this));
-      return this;
-    }
-    return super.once(event, listener);
-  }
-
   private flush(endStream: boolean): void {
     if (this.responded || this.head === undefined) return;
     this.respond(endStream);
@@ -311,14 +378,15 @@ export class Http2Response extends EventEmitter implements DownstreamResponse {
     this.responded = true;
     const head = this.head ?? { ':status': 200 };
     try {
-      this.stream.respond(head, endStream || this.noBody ? { endStream: true } : { waitForTrailers: this.acceptsTrailers });
+      this.stream.respond(head, endStream || this.noBody ? END_STREAM : this.acceptsTrailers ? WAIT_FOR_TRAILERS : NO_OPTIONS);
     } catch {
       // A header value HTTP/2 cannot carry: the client sees the stream reset.
       this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
     }
   }
 
-  private sendTrailers(): void {
+  /** From the stream's 'wantTrailers'. */
+  sendTrailers(): void {
     const t = this.trailers ?? {};
     try {
       this.stream.sendTrailers(t);

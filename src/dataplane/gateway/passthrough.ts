@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { AccessLogDestination, ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry } from '../../config/index.js';
 import { ANONYMOUS, authorizeLatticeRequest, formatLatticeAuth, latticeInvokeContext } from '../../iam/index.js';
 import { authPolicyOf, enforced } from '../auth/policies.js';
-import type { AccessLogRecord } from '../contracts.js';
+import { recordFor } from '../access-log/record.js';
 import { networkOf } from '../router/router.js';
 import { parseClientHello } from './client-hello.js';
 import { isoSecond, type ExchangeContext } from './exchange.js';
@@ -330,47 +330,29 @@ class PassthroughConnection {
     const svc = this.svc;
     const tg = this.tg;
     const duration = end - this.start;
-    const record: AccessLogRecord = {
+    // Encrypted end to end: nothing of HTTP is seen, so every HTTP field keeps recordFor's
+    // '-' (0 for the code), as do the caller and X.509 fields.
+    const record = recordFor({
       startTime: isoSecond(this.start),
       serviceNetworkArn: this.net.arn,
-      serviceArn: svc?.arn ?? '-',
-      targetGroupArn: tg?.arn ?? '-',
+      serviceArn: svc?.arn,
+      targetGroupArn: tg?.arn,
       sourceVpcArn: this.vpc.vpcArn,
       sourceVpcId: this.vpc.vpcId,
-      destinationVpcId: '-',
       sourceIpPort: `${this.source}:${this.client.remotePort ?? 0}`,
-      targetIpPort: this.target === undefined ? '-' : `${this.target.address}:${this.target.port}`,
-      // Encrypted end to end: nothing of HTTP is seen, so every HTTP field is '-' (0 for the code).
-      hostHeader: '-',
+      targetIpPort: this.target === undefined ? undefined : `${this.target.address}:${this.target.port}`,
       serverNameIndication: this.sni,
-      sslCipher: '-',
-      tlsVersion: '-',
-      requestMethod: '-',
-      requestPath: '-',
-      protocol: '-',
-      userAgent: '-',
-      responseCode: 0,
-      grpcResponseCode: '-',
       bytesReceived: this.received,
       bytesSent: this.sent,
       duration,
       requestToTargetDuration: this.connectedAt === 0 ? 0 : this.connectedAt - this.start,
       responseFromTargetDuration: this.firstByteAt === 0 ? 0 : end - this.firstByteAt,
-      requestId: '-',
       resolvedUser: this.resolvedUser,
       authDeniedReason: this.authDeniedReason,
-      callerPrincipal: '-',
-      callerPrincipalOrgID: '-',
-      callerPrincipalTags: '-',
-      callerX509SubjectCN: '-',
-      callerX509IssuerOU: '-',
-      callerX509SANNameCN: '-',
-      callerX509SANDNS: '-',
-      callerX509SANURI: '-',
-      listenerId: this.listener?.id ?? '-',
+      listenerId: this.listener?.id,
       listenerType: 'TLS_PASSTHROUGH',
       failureReason: this.failure,
-    };
+    });
     if (this.authExplanation !== undefined) record.authExplanation = this.authExplanation;
     ctx.accessLog.write(record, destinations(svc, this.net));
     if (svc === undefined) return;

@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import type { HealthCheckEntry, RoutingSnapshot, TargetEntry, TargetGroupEntry } from '../../config/index.js';
+import type { TargetEntry } from '../../config/index.js';
 import { HealthChecker } from './health-checker.js';
+import { group, healthCheck, snapshot } from './test-fixture.js';
 
 /**
  * The checker against real backends on loopback ports, on the real clock: short intervals,
@@ -60,20 +61,8 @@ class Backend {
   }
 }
 
-const HC: HealthCheckEntry = {
-  protocol: 'HTTP', protocolVersion: 'HTTP1', path: '/healthz?probe=1', intervalMs: 40, timeoutMs: 2000,
-  healthyThreshold: 2, unhealthyThreshold: 2, matcher: [[200, 299]],
-};
-
-function snapshot(...groups: TargetGroupEntry[]): RoutingSnapshot {
-  return { revision: 1, vpcs: new Map(), serviceNetworks: new Map(), services: new Map(),
-    targetGroups: new Map(groups.map((g) => [g.id, g])), problems: [] };
-}
-
-function group(id: string, targets: readonly TargetEntry[], healthCheck: HealthCheckEntry = HC): TargetGroupEntry {
-  return { id, arn: `arn:aws:vpc-lattice:us-east-1:111122223333:targetgroup/${id}`, type: 'IP', protocol: 'HTTP',
-    port: 80, healthCheck, unused: false, targets };
-}
+/** Fast checks on the real clock: a 40 ms interval, answers 200-299 healthy. */
+const HC = healthCheck({ path: '/healthz?probe=1', intervalMs: 40, timeoutMs: 2000, healthyThreshold: 2, matcher: [[200, 299]] });
 
 describe('HealthChecker against real backends', () => {
   const toggled = new Backend();
@@ -90,7 +79,7 @@ describe('HealthChecker against real backends', () => {
   });
 
   it('probes with GET on the configured path, Host the target, a new connection each time', async () => {
-    checker.update(snapshot(group('tg-a', [toggled.target(), stoppable.target()])));
+    checker.update(snapshot(1, group('tg-a', [toggled.target(), stoppable.target()], { healthCheck: HC })));
     await eventually(() => checker.status('tg-a', toggled.target()) === 'HEALTHY');
     await eventually(() => toggled.seen.length >= 3);
     const first = toggled.seen[0]!;
@@ -123,9 +112,9 @@ describe('HealthChecker against real backends', () => {
   });
 
   it('reports Target.Timeout for a target that accepts and never answers', async () => {
-    checker.update(snapshot(
-      group('tg-a', [toggled.target(), stoppable.target()]),
-      group('tg-hung', [hung.target()], { ...HC, timeoutMs: 30 }),
+    checker.update(snapshot(1,
+      group('tg-a', [toggled.target(), stoppable.target()], { healthCheck: HC }),
+      group('tg-hung', [hung.target()], { healthCheck: { ...HC, timeoutMs: 30 } }),
     ));
     await eventually(() => checker.status('tg-hung', hung.target()) === 'UNHEALTHY');
     assert.equal(checker.reasonCode('tg-hung', hung.target()), 'Target.Timeout');
@@ -148,7 +137,7 @@ describe('HealthChecker over HTTPS', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const port = (server.address() as AddressInfo).port;
       const target: TargetEntry = { id: '127.0.0.1', port, address: '127.0.0.1' };
-      checker.update(snapshot(group('tg-tls', [target], { ...HC, protocol: 'HTTPS', path: '/tls' })));
+      checker.update(snapshot(1, group('tg-tls', [target], { healthCheck: { ...HC, protocol: 'HTTPS', path: '/tls' } })));
       await eventually(() => checker.status('tg-tls', target) === 'HEALTHY');
       assert.equal(paths[0], '/tls');
     } finally {

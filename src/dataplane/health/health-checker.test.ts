@@ -1,24 +1,10 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HealthCheckEntry, RoutingSnapshot, TargetEntry, TargetGroupEntry } from '../../config/index.js';
+import type { TargetEntry, TargetGroupEntry } from '../../config/index.js';
 import { HealthChecker, healthView, matches, type HealthTransition } from './health-checker.js';
 import { ManualScheduler } from './scheduler.js';
 import type { Prober, ProbeRequest } from './probe.js';
-
-const HC: HealthCheckEntry = {
-  protocol: 'HTTP', protocolVersion: 'HTTP1', path: '/health', intervalMs: 1000, timeoutMs: 300,
-  healthyThreshold: 3, unhealthyThreshold: 2, matcher: [[200, 200]],
-};
-
-function group(id: string, targets: readonly TargetEntry[], extra: Partial<TargetGroupEntry> = {}): TargetGroupEntry {
-  return { id, arn: `arn:aws:vpc-lattice:us-east-1:111122223333:targetgroup/${id}`, type: 'IP', protocol: 'HTTP', port: 80,
-    healthCheck: HC, unused: false, targets, ...extra };
-}
-
-function snapshot(revision: number, ...groups: TargetGroupEntry[]): RoutingSnapshot {
-  return { revision, vpcs: new Map(), serviceNetworks: new Map(), services: new Map(),
-    targetGroups: new Map(groups.map((g) => [g.id, g])), problems: [] };
-}
+import { HC, group, snapshot } from './test-fixture.js';
 
 type Behaviour = number | 'refuse' | 'hang' | { readonly after: number; readonly code: number };
 

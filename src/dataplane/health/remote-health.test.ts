@@ -1,24 +1,10 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HealthCheckEntry, RoutingSnapshot, TargetEntry, TargetGroupEntry } from '../../config/index.js';
+import type { RoutingSnapshot, TargetEntry } from '../../config/index.js';
 import { HealthChecker } from './health-checker.js';
 import { ManualScheduler } from './scheduler.js';
+import { group, snapshot } from './test-fixture.js';
 import { RemoteHealth, changedHealth, fullHealth, isHealthMessage, transitionHealth, type HealthMessage } from './remote-health.js';
-
-const HC: HealthCheckEntry = {
-  protocol: 'HTTP', protocolVersion: 'HTTP1', path: '/health', intervalMs: 1000, timeoutMs: 300,
-  healthyThreshold: 2, unhealthyThreshold: 2, matcher: [[200, 200]],
-};
-
-function group(id: string, targets: readonly TargetEntry[], extra: Partial<TargetGroupEntry> = {}): TargetGroupEntry {
-  return { id, arn: `arn:aws:vpc-lattice:us-east-1:111122223333:targetgroup/${id}`, type: 'IP', protocol: 'HTTP', port: 80,
-    healthCheck: HC, unused: false, targets, ...extra };
-}
-
-function snapshot(revision: number, ...groups: TargetGroupEntry[]): RoutingSnapshot {
-  return { revision, vpcs: new Map(), serviceNetworks: new Map(), services: new Map(),
-    targetGroups: new Map(groups.map((g) => [g.id, g])), problems: [] };
-}
 
 const A: TargetEntry = { id: '127.0.0.1', port: 8080, address: '127.0.0.1' };
 const B: TargetEntry = { id: '127.0.0.2', port: 8080, address: '127.0.0.2' };
@@ -71,7 +57,7 @@ describe('RemoteHealth mirrors a HealthChecker in another process', () => {
     assert.equal(remote.status('tg-1', B), 'UNHEALTHY');
     assert.equal(remote.status('tg-1', A), 'HEALTHY');
     down.clear();
-    await clock.advance(2000);
+    await clock.advance(3000); // healthyThreshold 3 at 1 s
     assert.equal(remote.status('tg-1', B), 'HEALTHY');
   });
 

@@ -221,7 +221,8 @@ function isDigits(s: string): boolean {
 /** Whether a comma list of lower-case tokens holds `token`. */
 function hasToken(list: string, token: string): boolean {
   if (list === token) return true;
-  if (list === '') return false;
+  // One token (`keep-alive` from nearly every target): no split.
+  if (list === '' || list.indexOf(',') < 0 && list.indexOf(' ') < 0 && list.indexOf('\t') < 0) return false;
   for (const t of list.split(',')) if (t.trim() === token) return true;
   return false;
 }

@@ -16,10 +16,16 @@ import type { Http1Connection } from './server.js';
  * Lambda responses by lambda/response.ts, the rest are Trellis's constants or the client's
  * own validated request id), and a per-header scan here cost ~1% of a proxied request.
  *
- * Writes are coalesced: the head is written to a corked socket and the socket uncorked at
- * `end()` (or on the next tick when the body streams), so a response whose body came in one
- * piece leaves in one `writev`.
+ * Writes are coalesced: the head is held (not written) until the first body piece, `end()`
+ * or the next tick. A response whose body is one piece of up to 64 KB — nearly every proxied
+ * response — leaves as ONE Buffer in one `write` (head and body copied together): one call
+ * through the socket's Writable machinery instead of a cork, three buffered writes, an
+ * uncork and a `writev`. Anything else (chunked framing, a second piece, a larger piece)
+ * corks the socket, writes the head and streams on, uncorked at `end()` or on the next tick.
  */
+
+/** Largest body piece copied into the head's Buffer (larger ones are written as they are). */
+const COALESCE_MAX = 64 * 1024;
 
 const NONE = 0;
 const LENGTH = 1;
@@ -33,6 +39,12 @@ export class Http1Response {
   private headSent = false;
   private finished = false;
   private trailers: Record<string, string> | undefined;
+  /** The head, built but not yet written (see the class comment). */
+  private pendingHead: string | undefined;
+  /** The first body piece, held to leave with the head. */
+  private pendingBody: Buffer | undefined;
+  /** The socket was corked by this response and not yet uncorked. */
+  private corked = false;
   private closeListeners: Listener[] | undefined;
   private drainListeners: Listener[] | undefined;
 
@@ -80,15 +92,20 @@ export class Http1Response {
     }
     if (!this.keepAlive) head += 'connection: close\r\n';
     else if (this.version === '1.0') head += 'connection: keep-alive\r\n';
-    const socket = this.conn.socket;
-    socket.cork();
-    socket.write(head + '\r\n', 'latin1');
-    process.nextTick(uncork, socket);
+    this.pendingHead = head + '\r\n';
+    process.nextTick(flushLater, this);
     return this;
   }
 
   write(chunk: Buffer): boolean {
     if (this.finished || this.framing === NONE || chunk.length === 0) return true;
+    if (this.pendingHead !== undefined) {
+      if (this.pendingBody === undefined && this.framing !== CHUNKED && chunk.length <= COALESCE_MAX) {
+        this.pendingBody = chunk;
+        return true;
+      }
+      this.streamOn();
+    }
     const socket = this.conn.socket;
     if (this.framing !== CHUNKED) return socket.write(chunk);
     socket.write(chunkHeader(chunk.length), 'latin1');
@@ -102,13 +119,43 @@ export class Http1Response {
     if (data !== undefined && data.length !== 0) this.write(typeof data === 'string' ? Buffer.from(data) : data);
     this.finished = true;
     const socket = this.conn.socket;
-    if (this.framing === CHUNKED) socket.write(lastChunk(this.trailers), 'latin1');
-    socket.uncork();
+    const head = this.pendingHead;
+    if (head !== undefined) {
+      // The common case: the whole response in one write.
+      this.pendingHead = undefined;
+      const body = this.pendingBody;
+      this.pendingBody = undefined;
+      if (body !== undefined) socket.write(joined(head, body));
+      else socket.write(this.framing === CHUNKED ? head + lastChunk(this.trailers) : head, 'latin1');
+    } else {
+      if (this.framing === CHUNKED) socket.write(lastChunk(this.trailers), 'latin1');
+      if (this.corked) { this.corked = false; socket.uncork(); }
+    }
     this.conn.responseDone(this, this.keepAlive);
     // After the caller's own bookkeeping, as node:http emits it (Exchange tells a finished
     // response from a client that left by whether it has finished by then).
     if (this.closeListeners !== undefined) process.nextTick(emitClose, this);
     return this;
+  }
+
+  /** The body streams (or is chunked): the held head (and piece) go out on a corked socket. */
+  private streamOn(): void {
+    const socket = this.conn.socket;
+    const head = this.pendingHead!;
+    this.pendingHead = undefined;
+    if (!this.corked) { this.corked = true; socket.cork(); }
+    socket.write(head, 'latin1');
+    const body = this.pendingBody;
+    if (body === undefined) return;
+    this.pendingBody = undefined;
+    socket.write(body);
+  }
+
+  /** Next tick after writeHead: what is held goes out, and the socket is uncorked. */
+  flushHeld(): void {
+    if (this.finished) return;
+    if (this.pendingHead !== undefined) this.streamOn();
+    if (this.corked) { this.corked = false; this.conn.socket.uncork(); }
   }
 
   /** Trailers after a chunked body (dropped for other framings, which cannot carry them). */
@@ -163,8 +210,17 @@ function emitClose(res: Http1Response): void {
   res.emitClose();
 }
 
-function uncork(socket: { uncork(): void; writableCorked: number }): void {
-  if (socket.writableCorked > 0) socket.uncork();
+function flushLater(res: Http1Response): void {
+  res.flushHeld();
+}
+
+/** The head (latin1) and the first body piece in one Buffer. */
+function joined(head: string, body: Buffer): Buffer {
+  const n = head.length;
+  const out = Buffer.allocUnsafe(n + body.length);
+  out.write(head, 0, n, 'latin1');
+  body.copy(out, n);
+  return out;
 }
 
 let dateSecond = -1;

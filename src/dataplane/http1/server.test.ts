@@ -118,6 +118,25 @@ describe('http1 server: answers', () => {
     assert.match(s.text(), /PUT \/u 3$/);
   });
 
+  it('sends the head with a one-piece body as one write, and a streamed head on the next tick', async () => {
+    let later: (() => void) | undefined;
+    const s = fakeConnection((req, res) => {
+      if (req.url === '/one') { res.writeHead(200, ['content-length', '5']); res.write(Buffer.from('hello')); res.end(); return; }
+      res.writeHead(200, ['content-type', 'text/plain']);
+      later = () => { res.write(Buffer.from('abc')); res.end(); };
+    });
+    s.push('GET /one HTTP/1.1\r\nHost: x\r\n\r\n');
+    await settle();
+    assert.equal(s.out.length, 1, 'one write for head and body');
+    assert.match(s.out[0]!.toString('latin1'), /^HTTP\/1\.1 200 OK\r\ncontent-length: 5\r\ndate: [^\r]+\r\n\r\nhello$/);
+    s.push('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    await settle();
+    assert.match(s.text(), /\r\n\r\nhelloHTTP\/1\.1 200 OK\r\ncontent-type: text\/plain\r\ndate: [^\r]+\r\ntransfer-encoding: chunked\r\n\r\n$/, 'the head is out before the body');
+    later!();
+    await settle();
+    assert.match(s.text(), /chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n$/);
+  });
+
   it('answers a late first response before the second of two pipelined requests', async () => {
     const pending: (() => void)[] = [];
     const s = fakeConnection((req, res) => {

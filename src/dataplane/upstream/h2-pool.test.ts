@@ -1,3 +1,4 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createServer, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
@@ -60,6 +61,12 @@ describe('Http2Upstream (h2c to a real target)', () => {
     '/reset-mid-body': (s) => { s.respond({ ':status': 200 }); s.write('part'); setImmediate(() => s.destroy(new Error('target failed'))); },
     '/drop-mid-body': (s) => { s.respond({ ':status': 200 }); s.write('part'); setImmediate(() => s.session?.destroy()); },
     '/hang': () => undefined,
+    '/head-then-hang': (s) => { s.respond({ ':status': 200 }); s.write('x'); },
+    '/slow-body': (s) => {
+      s.respond({ ':status': 200 });
+      let n = 0;
+      const t = setInterval(() => { if (++n === 5) { clearInterval(t); s.end(String(n)); } else s.write(String(n)); }, 80);
+    },
     '/big': (s) => { s.respond({ ':status': 200 }); s.end(Buffer.alloc(3 << 20, 97)); },
     '/goaway': (s) => { s.respond({ ':status': 204 }, { endStream: true }); s.session?.goaway(); },
   };
@@ -180,6 +187,55 @@ describe('Http2Upstream (h2c to a real target)', () => {
     assert.equal(refused.r.error?.code, 'ECONNREFUSED');
     assert.equal(classifyUpstreamError(refused.r.error).status, 500);
     await dead.destroy();
+  });
+
+  it('the timeout is idle time: request bytes and response data move it on; silence after the head is a body timeout', async () => {
+    const up = new Http2Upstream(origin);
+    // The request body trickles in for ~400 ms, longer than the 250 ms timeout: no head yet, but not idle.
+    let n = 0;
+    const slowBody = new Readable({
+      read() { setTimeout(() => this.push(++n > 5 ? null : Buffer.from('chunk')), 80); },
+    });
+    const sending = record();
+    up.dispatch(get('/ok', { method: 'POST', body: slowBody, headersTimeout: 250, bodyTimeout: 250 }), sending.handler);
+    await sending.r.done;
+    assert.equal(sending.r.error, undefined);
+    assert.equal(sending.r.status, 200);
+    assert.equal(sending.r.sent, 25);
+    // The response body arrives over ~400 ms in 80 ms steps: each chunk is activity.
+    const slow = record();
+    up.dispatch(get('/slow-body', { headersTimeout: 250, bodyTimeout: 250 }), slow.handler);
+    await slow.r.done;
+    assert.equal(slow.r.error, undefined);
+    assert.equal(Buffer.concat(slow.r.body).toString(), '12345');
+    // A head, one byte, then nothing: the body timeout.
+    const stalled = record();
+    up.dispatch(get('/head-then-hang', { headersTimeout: 150, bodyTimeout: 150 }), stalled.handler);
+    await stalled.r.done;
+    assert.equal(stalled.r.status, 200);
+    assert.equal(stalled.r.error?.code, 'UND_ERR_BODY_TIMEOUT');
+    await up.destroy();
+  });
+
+  it('requests keep the async context of their dispatch; AsyncResource#bind is left as it was', async () => {
+    const bind = AsyncResource.prototype.bind;
+    const als = new AsyncLocalStorage<string>();
+    const up = new Http2Upstream(origin);
+    const seenIn: (string | undefined)[] = [];
+    const calls = ['one', 'two'].map((tag) => {
+      const { handler, r } = record();
+      const onHeaders = handler.onHeaders!;
+      handler.onHeaders = (...args) => { seenIn.push(als.getStore()); return onHeaders(...args); };
+      als.run(tag, () => up.dispatch(get('/ok'), handler));
+      return r;
+    });
+    await Promise.all(calls.map((r) => r.done));
+    assert.deepEqual(calls.map((r) => r.status), [200, 200]);
+    assert.deepEqual(seenIn.sort(), ['one', 'two']);
+    assert.equal(AsyncResource.prototype.bind, bind);
+    // Code elsewhere still gets node's own bind (with its deprecated asyncResource property).
+    assert.ok('asyncResource' in new AsyncResource('x').bind(() => undefined));
+    await up.destroy();
   });
 
   it('abort from the handler resets the stream and reports the error once', async () => {

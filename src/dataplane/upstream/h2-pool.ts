@@ -1,8 +1,10 @@
+import { AsyncResource } from 'node:async_hooks';
 import {
   connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders,
 } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { DispatchHandler, DispatchOptions, UpstreamDispatcher } from '../http1/index.js';
+import { sweeper, type Sweepable } from '../http1/sweeper.js';
 
 /**
  * The upstream of HTTP2 and GRPC target groups (LATTICE.md §2.4, §2.6): one node:http2
@@ -41,8 +43,13 @@ export class Http2Upstream implements UpstreamDispatcher {
   private readonly streams = new Set<ClientHttp2Stream>();
   private closed = false;
 
+  /** `:scheme` of the requests. */
+  readonly scheme: 'http' | 'https';
+
   /** `origin`: `http://host:port` (h2c) or `https://host:port` (h2 over TLS). */
-  constructor(readonly origin: string) {}
+  constructor(readonly origin: string) {
+    this.scheme = origin.startsWith('https:') ? 'https' : 'http';
+  }
 
   dispatch(opts: DispatchOptions, handler: DispatchHandler): boolean {
     new H2Exchange(this, opts, handler).start();
@@ -92,9 +99,13 @@ export class Http2Upstream implements UpstreamDispatcher {
     if (session !== undefined && this.session === session) this.session = undefined;
   }
 
+  /** A running stream (cut by `destroy`); untracked by its 'close'. */
   track(stream: ClientHttp2Stream): void {
     this.streams.add(stream);
-    stream.once('close', () => this.streams.delete(stream));
+  }
+
+  untrack(stream: ClientHttp2Stream): void {
+    this.streams.delete(stream);
   }
 
   /** A session error (connect failure, protocol error): its streams fail with it. */
@@ -104,58 +115,149 @@ export class Http2Upstream implements UpstreamDispatcher {
   }
 }
 
+type Bindable = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * `AsyncResource#bind` without its deprecated extras. Node 20's `ClientHttp2Session#request`
+ * wraps the start of every request in `new AsyncResource('PendingRequest').bind(fn)`, and
+ * `bind` defines on each bound function a deprecated `asyncResource` accessor pair (DEP0172)
+ * made with `util.deprecate` — measured on this machine at ~17 µs of a ~87 µs gRPC call through
+ * a bare node:http2 proxy (bench/grpc/bare-proxy.mjs), the largest single cost of the call.
+ * This one keeps what `bind` means — the function runs in the resource's async context with
+ * the call's `this` (or `thisArg`) and arguments — and drops only that property.
+ */
+function leanBind(this: AsyncResource, fn: Bindable, thisArg?: unknown): Bindable {
+  const resource = this;
+  if (thisArg !== undefined) return (...args: unknown[]) => resource.runInAsyncScope(fn, thisArg, ...args);
+  // Anonymous: under tsx a named function expression costs a defineProperty per call (__name).
+  return function (this: unknown, ...args: unknown[]) { return resource.runInAsyncScope(fn, this, ...args); };
+}
+
+/**
+ * `session.request(...)` with `leanBind` as `AsyncResource#bind` for the duration of the
+ * (synchronous) call only, restored in `finally`: the function node binds there stays inside
+ * node:http2 (it is queued or called at once, never handed out), so nothing can miss the
+ * dropped property, and no other code of the process sees the swap.
+ */
+function requestLean(session: ClientHttp2Session, headers: OutgoingHttpHeaders, options: object): ClientHttp2Stream {
+  const proto = AsyncResource.prototype as unknown as { bind: unknown };
+  const original = proto.bind;
+  proto.bind = leanBind;
+  try {
+    return session.request(headers, options);
+  } finally {
+    proto.bind = original;
+  }
+}
+
+// Request options, shared (node:http2 copies them); the priority fields preset so that
+// node does not add them to its copy one by one.
+const BODY = Object.freeze({ endStream: false, weight: constants.NGHTTP2_DEFAULT_WEIGHT, parent: 0, exclusive: false, silent: false });
+const NO_BODY = Object.freeze({ endStream: true, weight: constants.NGHTTP2_DEFAULT_WEIGHT, parent: 0, exclusive: false, silent: false });
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
 
-/** One request on an HTTP/2 upstream. */
-class H2Exchange {
-  private stream: ClientHttp2Stream | undefined;
+const kExchange = Symbol('trellis.h2exchange');
+type TaggedStream = ClientHttp2Stream & { [kExchange]?: H2Exchange };
+
+// Shared stream listeners, `this` the stream (no closures per request): the stream carries
+// its exchange, and only the exchange's current stream (not one given up for a retry) counts.
+function onResponse(this: TaggedStream, headers: IncomingHttpHeaders, flags: number, raw?: string[]): void {
+  const ex = this[kExchange];
+  if (ex !== undefined && ex.stream === this) ex.response(headers, flags, raw);
+}
+function onTrailers(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
+  const ex = this[kExchange];
+  if (ex !== undefined && ex.stream === this) ex.trailers = raw === undefined ? flatList(headers) : rawList(raw);
+}
+function onData(this: TaggedStream, chunk: Buffer): void {
+  const ex = this[kExchange];
+  if (ex !== undefined && ex.stream === this) ex.data(chunk);
+}
+function onError(this: TaggedStream, err: Error): void {
+  const ex = this[kExchange];
+  if (ex !== undefined && ex.stream === this) ex.failOrRetry(err, this);
+}
+function onClose(this: TaggedStream): void {
+  const ex = this[kExchange];
+  if (ex === undefined) return;
+  ex.up.untrack(this);
+  if (ex.stream === this) ex.closed(this);
+}
+
+/**
+ * One request on an HTTP/2 upstream. Its timeout is a deadline the shared sweeper
+ * (http1/sweeper.ts, one coarse timer) checks, moved on by the response head and each data
+ * chunk either way — not a node:http2 stream timer per request.
+ */
+class H2Exchange implements Sweepable {
+  stream: ClientHttp2Stream | undefined;
+  trailers: string[] | null = null;
+  deadline = Infinity;
   private gotHeaders = false;
   private done = false;
-  private ended = false;
   private retried = false;
-  private trailers: string[] | null = null;
+  private readonly timeout: number;
 
   constructor(
-    private readonly up: Http2Upstream,
+    readonly up: Http2Upstream,
     private readonly opts: DispatchOptions,
     private readonly handler: DispatchHandler,
-  ) {}
+  ) {
+    this.timeout = opts.headersTimeout ?? opts.bodyTimeout ?? 0;
+  }
 
   start(): void {
     this.handler.onConnect?.((err?: Error) => this.abort(err));
-    if (!this.done) this.attempt();
+    if (this.done) return;
+    if (this.timeout > 0) {
+      this.deadline = Date.now() + this.timeout;
+      sweeper.add(this);
+    }
+    this.attempt();
   }
 
   /** Opens the stream (again, for the one retry of a refused bodiless request). */
   private attempt(): void {
     const body = this.opts.body;
     const hasBody = body !== null && body !== undefined;
-    let stream: ClientHttp2Stream;
+    let stream: TaggedStream;
     try {
-      stream = this.up.sessionFor().request(this.requestHeaders(), { endStream: !hasBody });
+      stream = requestLean(this.up.sessionFor(), this.requestHeaders(), hasBody ? BODY : NO_BODY);
     } catch (err) {
       return this.fail(codeOf(err, 'ERR_HTTP2_SESSION_ERROR'));
     }
     this.stream = stream;
+    stream[kExchange] = this;
     this.up.track(stream);
-    const timeout = this.opts.headersTimeout ?? this.opts.bodyTimeout ?? 0;
-    if (timeout > 0) stream.setTimeout(timeout, () => { if (this.stream === stream) this.timedOut(); });
-    stream.on('response', (headers: IncomingHttpHeaders, flags: number, raw?: string[]) => { if (this.stream === stream) this.response(headers, flags, raw); });
-    stream.on('trailers', (headers: IncomingHttpHeaders) => { this.trailers = flatList(headers); });
-    stream.on('data', (chunk: Buffer) => {
-      if (this.done || this.stream !== stream) return;
-      if (this.handler.onData?.(chunk) === false) stream.pause();
-    });
-    // A reset stream may still emit 'end': only 'close' with NO_ERROR completes the response.
-    stream.on('end', () => { this.ended = true; });
-    stream.on('error', (err: Error) => { if (this.stream === stream) this.failOrRetry(err, stream); });
-    stream.on('close', () => {
-      if (this.done || this.stream !== stream) return;
-      const code = stream.rstCode ?? constants.NGHTTP2_NO_ERROR;
-      if (this.ended && code === constants.NGHTTP2_NO_ERROR) return this.complete();
-      this.failOrRetry(Object.assign(new Error(`stream closed with code ${code} before the response ended`), { code: 'ERR_HTTP2_STREAM_ERROR' }), stream);
-    });
+    stream.on('response', onResponse);
+    stream.on('trailers', onTrailers);
+    stream.on('data', onData);
+    stream.on('error', onError);
+    stream.on('close', onClose);
     if (hasBody) this.sendBody(body, stream);
+  }
+
+  /** The sweeper's call: no response head, or no data, within the timeout. */
+  expire(): void {
+    this.timedOut();
+  }
+
+  data(chunk: Buffer): void {
+    if (this.done) return;
+    if (this.timeout > 0) this.deadline = Date.now() + this.timeout;
+    if (this.handler.onData?.(chunk) === false) this.stream!.pause();
+  }
+
+  /**
+   * The stream closed. Only a clean close after the whole response completes it: a reset
+   * stream may still have emitted 'end' (so `readableEnded` is read with the close code).
+   */
+  closed(stream: ClientHttp2Stream): void {
+    if (this.done) return;
+    const code = stream.rstCode ?? constants.NGHTTP2_NO_ERROR;
+    if (stream.readableEnded && code === constants.NGHTTP2_NO_ERROR) return this.complete();
+    this.failOrRetry(Object.assign(new Error(`stream closed with code ${code} before the response ended`), { code: 'ERR_HTTP2_STREAM_ERROR' }), stream);
   }
 
   /**
@@ -163,7 +265,7 @@ class H2Exchange {
    * past a GOAWAY it had just sent — the race of a session closing under a new request) is
    * sent once more on a new session: it cannot have had an effect (RFC 9113 §8.7).
    */
-  private failOrRetry(err: Error, stream: ClientHttp2Stream): void {
+  failOrRetry(err: Error, stream: ClientHttp2Stream): void {
     const refused = stream.rstCode === constants.NGHTTP2_REFUSED_STREAM || (err as { code?: unknown }).code === 'ERR_HTTP2_GOAWAY_SESSION';
     const bodiless = this.opts.body === null || this.opts.body === undefined;
     if (!this.done && refused && bodiless && !this.gotHeaders && !this.retried) {
@@ -177,7 +279,7 @@ class H2Exchange {
 
   private requestHeaders(): OutgoingHttpHeaders {
     const o = this.opts;
-    const out: OutgoingHttpHeaders = { ':method': o.method, ':path': o.path, ':scheme': this.up.origin.startsWith('https:') ? 'https' : 'http' };
+    const out: OutgoingHttpHeaders = { ':method': o.method, ':path': o.path, ':scheme': this.up.scheme };
     const list: readonly string[] = Array.isArray(o.headers) ? o.headers as readonly string[] : [];
     for (let i = 0; i + 1 < list.length; i += 2) {
       const name = String(list[i]).toLowerCase();
@@ -204,6 +306,8 @@ class H2Exchange {
     let sent = 0;
     body.on('data', (chunk: Buffer) => {
       sent += chunk.length;
+      // Request bytes are activity too (a client-streaming call before its answer).
+      if (this.timeout > 0 && !this.done) this.deadline = Date.now() + this.timeout;
       this.handler.onBodySent?.(chunk.length, sent);
       if (stream.destroyed) return;
       if (!stream.write(chunk)) {
@@ -211,21 +315,22 @@ class H2Exchange {
         stream.once('drain', () => body.resume());
       }
     });
-    body.once('end', () => { if (!stream.destroyed) stream.end(); });
-    body.once('error', (err: Error) => this.abort(err));
+    body.on('end', () => { if (!stream.destroyed) stream.end(); });
+    body.on('error', (err: Error) => this.abort(err));
     // The client went away mid-body (its stream closed without an end): cut the upstream too.
-    body.once('close', () => { if (!body.readableEnded && !this.done) this.abort(Object.assign(new Error('request body aborted'), { code: 'UND_ERR_SOCKET' })); });
+    body.on('close', () => { if (!body.readableEnded && !this.done) this.abort(Object.assign(new Error('request body aborted'), { code: 'UND_ERR_SOCKET' })); });
     body.resume();
   }
 
-  private response(headers: IncomingHttpHeaders, flags: number, raw: string[] | undefined): void {
+  response(headers: IncomingHttpHeaders, flags: number, raw: string[] | undefined): void {
     if (this.done) return;
     this.gotHeaders = true;
+    if (this.timeout > 0) this.deadline = Date.now() + this.timeout;
     const status = Number(headers[':status']);
     const list = raw === undefined ? flatList(headers) : rawList(raw);
     const stream = this.stream!;
-    const resume = (): void => { if (!stream.destroyed) stream.resume(); };
-    if (this.handler.onHeaders?.(status, list, resume, '') === false) stream.pause();
+    // An inline arrow: a named one costs a defineProperty per call under tsx (keepNames' __name).
+    if (this.handler.onHeaders?.(status, list, () => { if (!stream.destroyed) stream.resume(); }, '') === false) stream.pause();
     // Trailers-only (gRPC errors): the answer is complete now; tell the client side at once.
     if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) this.complete();
   }
@@ -233,8 +338,17 @@ class H2Exchange {
   private complete(): void {
     if (this.done) return;
     if (!this.gotHeaders) return this.fail(Object.assign(new Error('stream ended without a response'), { code: 'ERR_HTTP2_PROTOCOL_ERROR' }));
-    this.done = true;
+    this.settle();
     this.handler.onComplete?.(this.trailers);
+  }
+
+  /** Done: off the sweeper. */
+  private settle(): void {
+    this.done = true;
+    if (this.deadline !== Infinity) {
+      this.deadline = Infinity;
+      sweeper.delete(this);
+    }
   }
 
   private timedOut(): void {
@@ -250,7 +364,7 @@ class H2Exchange {
 
   private fail(err: Error): void {
     if (this.done) return;
-    this.done = true;
+    this.settle();
     const s = this.stream;
     if (s !== undefined && !s.destroyed) s.close(constants.NGHTTP2_CANCEL);
     this.handler.onError?.(withH2Code(err));

@@ -1,4 +1,4 @@
-import { parsePolicyValue } from '../../model/index.js';
+import { parsePolicyValue, prng as seeded } from '../../model/index.js';
 import type { AuthContext, PolicyKind, Principal } from '../contracts.js';
 import { conditionKeys } from './context-keys.js';
 import { compilePolicy, type EvaluablePolicy } from './evaluate.js';
@@ -42,18 +42,11 @@ export function context(opts: {
 }
 
 /**
- * A small deterministic PRNG (mulberry32), so property tests are reproducible from a seed
- * printed on failure.
+ * The shared seeded PRNG (model's mulberry32) with the picks the property tests use, so they
+ * are reproducible from a seed printed on failure.
  */
 export function prng(seed: number): { next(): number; int(n: number): number; pick<T>(xs: readonly T[]): T; chance(p: number): boolean } {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seeded(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: <T>(xs: readonly T[]) => xs[int(xs.length)]!, chance: (p: number) => next() < p };
 }
