@@ -118,32 +118,28 @@ H2=(-t1 -c"$CLIENTS" -m"$STREAMS" -d "$RUN_DIR/request.bin" -H 'content-type: ap
 
 RUNS="$OUT_DIR/runs.tsv"
 runs_init "$RUNS"
-n=${#CONFIGS[@]}
-for r in $(seq 1 "$REPS"); do
-  for ((i = 0; i < n; i++)); do
-    c=${CONFIGS[$(( (i + r - 1) % n ))]}   # rotate the order each round
-    read -r name port cpus scheme group <<<"$c"
-    # Pinned configs: h2load + target on CPU 1, the proxy alone on CPU 0; floating: all on both.
-    load=1; [[ $cpus == 0,1 ]] && load=0,1
-    set_affinity "$load" target
-    url="$scheme://localhost:$port/trellis.test.Echo/Unary"
-    taskset -c "$load" h2load "${H2[@]}" -D "$WARM" "$url" > /dev/null 2>&1
-    f="$OUT_DIR/raw/$name-$r"
-    t0=$(cpu_ticks "$group"); g0=$(cpu_ticks target)
-    taskset -c "$load" h2load "${H2[@]}" -D "$D" --log-file="$f.log" "$url" > "$f.txt" 2>&1
-    t1=$(cpu_ticks "$group"); g1=$(cpu_ticks target)
-    rps=$(awk '/^finished in/{gsub(",", "", $4); print $4}' "$f.txt")
-    ok=$(awk '/^requests:/{print $8}' "$f.txt")
-    read -r p50 p99 < <(awk -F'\t' '$2==200{print $3}' "$f.log" | sort -n | awk '{a[NR]=$1} END{ if (NR==0) { print "- -"; exit } printf "%.3f %.3f\n", a[int(NR*0.5)+1]/1000, a[int(NR*0.99)+1]/1000 }')
-    cpu=$(cpu_us_per_req $((t1 - t0)) "${ok:-0}")
-    tcpu=$(cpu_us_per_req $((g1 - g0)) "${ok:-0}")
-    runs_add "$RUNS" "$name" "$r" "$rps" "$p50" "$p99" "$ok" "$cpu"
-    # The target's share: how busy the proxy kept it (nginx's grpc_pass opens one upstream
-    # connection per concurrent call, Trellis multiplexes them on one session).
-    printf '%s\t%s\t%s\t%s\n' "$name" "$r" "$tcpu" "$(awk -v t="$tcpu" -v q="$rps" 'BEGIN{printf "%.2f", t*q/1e6}')" >> "$OUT_DIR/target.tsv"
-    log "$name round $r: $rps req/s ($ok succeeded), p50 $p50 ms, p99 $p99 ms, $cpu us CPU/request; target $tcpu us/request (load $(cut -d' ' -f1 /proc/loadavg))"
-  done
-done
+one_round() {   # each_round callback: one measured run of one config
+  local r=$1 name=$2 port=$3 cpus=$4 scheme=$5 group=$6 load=$7
+  # Pinned configs: h2load + target on CPU 1, the proxy alone on CPU 0; floating: all on both.
+  set_affinity "$load" target
+  url="$scheme://localhost:$port/trellis.test.Echo/Unary"
+  taskset -c "$load" h2load "${H2[@]}" -D "$WARM" "$url" > /dev/null 2>&1
+  f="$OUT_DIR/raw/$name-$r"
+  t0=$(cpu_ticks "$group"); g0=$(cpu_ticks target)
+  taskset -c "$load" h2load "${H2[@]}" -D "$D" --log-file="$f.log" "$url" > "$f.txt" 2>&1
+  t1=$(cpu_ticks "$group"); g1=$(cpu_ticks target)
+  rps=$(awk '/^finished in/{gsub(",", "", $4); print $4}' "$f.txt")
+  ok=$(awk '/^requests:/{print $8}' "$f.txt")
+  read -r p50 p99 < <(awk -F'\t' '$2==200{print $3}' "$f.log" | sort -n | awk '{a[NR]=$1} END{ if (NR==0) { print "- -"; exit } printf "%.3f %.3f\n", a[int(NR*0.5)+1]/1000, a[int(NR*0.99)+1]/1000 }')
+  cpu=$(cpu_us_per_req $((t1 - t0)) "${ok:-0}")
+  tcpu=$(cpu_us_per_req $((g1 - g0)) "${ok:-0}")
+  runs_add "$RUNS" "$name" "$r" "$rps" "$p50" "$p99" "$ok" "$cpu"
+  # The target's share: how busy the proxy kept it (nginx's grpc_pass opens one upstream
+  # connection per concurrent call, Trellis multiplexes them on one session).
+  printf '%s\t%s\t%s\t%s\n' "$name" "$r" "$tcpu" "$(awk -v t="$tcpu" -v q="$rps" 'BEGIN{printf "%.2f", t*q/1e6}')" >> "$OUT_DIR/target.tsv"
+  log "$name round $r: $rps req/s ($ok succeeded), p50 $p50 ms, p99 $p99 ms, $cpu us CPU/request; target $tcpu us/request (load $(cut -d' ' -f1 /proc/loadavg))"
+}
+each_round one_round
 
 names=(); for c in "${CONFIGS[@]}"; do names+=("${c%% *}"); done
 pairs=(trellis/nginx); want trellis-2w && pairs+=(trellis-2w/nginx-2w)

@@ -78,30 +78,26 @@ log "every config answers 200 (TLS verified against the local CA); load $(cut -d
 
 RUNS="$OUT_DIR/runs.tsv"
 runs_init "$RUNS"
-n=${#CONFIGS[@]}
-for r in $(seq 1 "$REPS"); do
-  for ((i = 0; i < n; i++)); do
-    c=${CONFIGS[$(( (i + r - 1) % n ))]}   # rotate the order each round
-    read -r name port cpus scheme group <<<"$c"
-    # Pinned configs: wrk + backends on CPU 1, the proxy alone on CPU 0; floating: all on both.
-    load=1; [[ $cpus == 0,1 ]] && load=0,1
-    set_affinity "$load" backends
-    u=$(url "$c")
-    taskset -c "$load" wrk -t1 -c"$CONNS" -d"${WARM}s" "$u" > /dev/null 2>&1
-    f="$OUT_DIR/raw/$name-$r.txt"
-    t0=$(cpu_ticks "$group")
-    taskset -c "$load" wrk -t1 -c"$CONNS" -d"${D}s" --latency "$u" > "$f" 2>&1
-    t1=$(cpu_ticks "$group")
-    grep -q 'Non-2xx' "$f" && log "WARNING: $name answered non-2xx: $(grep Non-2xx "$f")"
-    rps=$(awk '/^Requests\/sec:/{print $2}' "$f")
-    reqs=$(awk '/requests in/{print $1}' "$f")
-    p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$f")")
-    p99=$(to_ms "$(awk '$1=="99%"{print $2}' "$f")")
-    cpu=$(cpu_us_per_req $((t1 - t0)) "$reqs")
-    runs_add "$RUNS" "$name" "$r" "$rps" "$p50" "$p99" "$reqs" "$cpu"
-    log "$name round $r: $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU/request (load $(cut -d' ' -f1 /proc/loadavg))"
-  done
-done
+one_round() {   # each_round callback: one measured run of one config
+  local r=$1 name=$2 port=$3 cpus=$4 scheme=$5 group=$6 load=$7
+  # Pinned configs: wrk + backends on CPU 1, the proxy alone on CPU 0; floating: all on both.
+  set_affinity "$load" backends
+  u="$scheme://localhost:$port/api/items"
+  taskset -c "$load" wrk -t1 -c"$CONNS" -d"${WARM}s" "$u" > /dev/null 2>&1
+  f="$OUT_DIR/raw/$name-$r.txt"
+  t0=$(cpu_ticks "$group")
+  taskset -c "$load" wrk -t1 -c"$CONNS" -d"${D}s" --latency "$u" > "$f" 2>&1
+  t1=$(cpu_ticks "$group")
+  grep -q 'Non-2xx' "$f" && log "WARNING: $name answered non-2xx: $(grep Non-2xx "$f")"
+  rps=$(awk '/^Requests\/sec:/{print $2}' "$f")
+  reqs=$(awk '/requests in/{print $1}' "$f")
+  p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$f")")
+  p99=$(to_ms "$(awk '$1=="99%"{print $2}' "$f")")
+  cpu=$(cpu_us_per_req $((t1 - t0)) "$reqs")
+  runs_add "$RUNS" "$name" "$r" "$rps" "$p50" "$p99" "$reqs" "$cpu"
+  log "$name round $r: $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU/request (load $(cut -d' ' -f1 /proc/loadavg))"
+}
+each_round one_round
 
 names=(); for c in "${CONFIGS[@]}"; do names+=("${c%% *}"); done
 pairs=(trellis/nginx); want trellis-2w && pairs+=(trellis-2w/nginx-2w)

@@ -153,6 +153,21 @@ runs_median() {   # runs_median TSV CONFIG COLUMN -> the median of that column o
   awk -F'\t' -v c="$2" -v k="$3" 'NR>1 && $1==c {print $k}' "$1" | median
 }
 
+each_round() {   # each_round FN: REPS rounds over CONFIGS, the order rotated by one each round
+  # (so no config always runs first); calls FN ROUND NAME PORT CPUS SCHEME GROUP LOAD, where
+  # LOAD is where the load generator and the backends run: CPU 1 when the proxy is pinned to
+  # CPU 0, both CPUs when it floats.
+  local fn=$1 r i n=${#CONFIGS[@]} c name port cpus scheme group load
+  for r in $(seq 1 "$REPS"); do
+    for ((i = 0; i < n; i++)); do
+      c=${CONFIGS[$(( (i + r - 1) % n ))]}
+      read -r name port cpus scheme group <<<"$c"
+      load=1; [[ $cpus == 0,1 ]] && load=0,1
+      "$fn" "$r" "$name" "$port" "$cpus" "$scheme" "$group" "$load"
+    done
+  done
+}
+
 summarize_runs() {   # summarize_runs TSV TITLE CONFIG... [-- A/B...] -> markdown on stdout
   # One row of medians per config; after `--`, one throughput ratio line per A/B pair
   # ("Trellis / nginx throughput: 0.52x (target >= 0.5x)" style, label from the pair).
