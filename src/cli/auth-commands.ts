@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import type { ExplainResult } from '../dataplane/index.js';
 import { defaultOptions } from './start.js';
-
-/** What `POST /_trellis/auth/explain` answers (the data plane's ExplainResult). */
-interface Explained {
-  readonly decision: 'ALLOW' | 'DENY';
-  readonly authDeniedReason?: string;
-  readonly message?: string;
-  readonly principal: string;
-  readonly action: string;
-  readonly resource: string;
-  readonly text: string;
-}
 
 function header(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const i = value.indexOf(':');
@@ -59,7 +49,7 @@ export function registerAuthCommands(program: Command): void {
         throw new Error(`${res.status} ${message}`);
       }
       if (o.json) { process.stdout.write(`${text}\n`); return; }
-      const e = JSON.parse(text) as Explained;
+      const e = JSON.parse(text) as ExplainResult;
       process.stdout.write(`${e.principal} → ${e.action} on ${e.resource}\n${e.text}\n`);
     });
 }

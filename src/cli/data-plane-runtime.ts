@@ -9,7 +9,6 @@ import {
 import { credentialLookup, staticLookup, type Credential } from '../iam/index.js';
 import { identityPolicyCache, type IdentityPolicyCache } from './identity-policy-cache.js';
 import { LocalCertificateAuthority } from './certificates.js';
-import { snapshotCertificates } from './certificate-provider.js';
 import type { SqliteStore } from '../store/index.js';
 import type { DataPlaneView } from '../api/index.js';
 import type { TargetHealthSource } from '../dataplane/index.js';
@@ -174,12 +173,10 @@ export function createRequestPath(opts: RequestPathOptions): { dp: DataPlane; id
   // the bootstrap key; identity policies compiled once per principal, dropped on any write.
   const keys = credentialLookup(opts.store);
   const identity = identityPolicyCache(opts.store);
-  // HTTPS listeners: a custom domain whose service's certificateArn names an imported
-  // certificate presents it (from the snapshot); every other name a leaf from the data dir's
-  // local CA (created here on first start). The snapshot is the one the request path routes by.
+  // HTTPS listeners: names without an imported certificate (the data plane presents those
+  // from the snapshot) get a leaf from the data dir's local CA (created here on first start).
   const ca = LocalCertificateAuthority.open(opts.dataDir);
-  const certificates = snapshotCertificates(() => dp.snapshot, (name) => ca.leafFor(name));
-  const dp: DataPlane = new DataPlane({ accessLog, metrics, health, certificates, auth: { credentials: staticLookup(opts.bootstrapKeys ?? [], keys), identityPolicies: identity.get } });
+  const dp = new DataPlane({ accessLog, metrics, health, certificates: (name) => ca.leafFor(name), auth: { credentials: staticLookup(opts.bootstrapKeys ?? [], keys), identityPolicies: identity.get } });
   return { dp, identity, close: () => { keys.close(); identity.close(); } };
 }
 

@@ -330,7 +330,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Er
 
 const merged = new WeakMap<ServiceEntry, { readonly net: ServiceNetworkEntry; readonly both: readonly AccessLogDestination[] }>();
 
-function destinationsOf(svc: ServiceEntry | undefined, net: ServiceNetworkEntry | undefined): readonly AccessLogDestination[] {
+/** The access-log destinations of a (service, network) pair: the service's, then the network's; built once per pair. */
+export function destinationsOf(svc: ServiceEntry | undefined, net: ServiceNetworkEntry | undefined): readonly AccessLogDestination[] {
   const a = svc?.accessLogs ?? NO_DESTINATIONS;
   const b = net?.accessLogs ?? NO_DESTINATIONS;
   if (b.length === 0) return a;

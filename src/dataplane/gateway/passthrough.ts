@@ -1,12 +1,12 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AccessLogDestination, ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry } from '../../config/index.js';
+import type { ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry } from '../../config/index.js';
 import { ANONYMOUS, authorizeLatticeRequest, formatLatticeAuth, latticeInvokeContext } from '../../iam/index.js';
 import { authPolicyOf, enforced } from '../auth/policies.js';
 import { recordFor } from '../access-log/record.js';
 import { networkOf } from '../router/router.js';
 import { parseClientHello } from './client-hello.js';
-import { isoSecond, type ExchangeContext } from './exchange.js';
+import { destinationsOf, isoSecond, type ExchangeContext } from './exchange.js';
 import type { RequestPath } from './request-path.js';
 import { admitsCached, presentedAddress } from './source.js';
 
@@ -17,7 +17,8 @@ import { admitsCached, presentedAddress } from './source.js';
  *
  * tls.ts hands every TLS connection here first (`dispatch`). When no service of the VPC's
  * network has a TLS_PASSTHROUGH listener on the port, the connection goes straight on to
- * termination, untouched (one cached lookup per snapshot). Otherwise the ClientHello is
+ * termination, untouched (one walk of the network's services per network entry: entries are
+ * immutable and shared between snapshots, so only a change in that network walks again). Otherwise the ClientHello is
  * buffered (up to `maxHelloBytes`, within `helloTimeoutMs`) and read (client-hello.ts):
  * - its SNI is the **custom domain name** of a service whose listener on the port is
  *   TLS_PASSTHROUGH (UG tls-listeners: the custom domain is the SNI match; the generated
@@ -52,13 +53,12 @@ export interface PassthroughOptions {
   readonly maxLifetimeMs?: number;
 }
 
-const NO_DESTINATIONS: readonly AccessLogDestination[] = [];
-
 /** The TLS_PASSTHROUGH side of the gateways; one per TlsTermination. */
 export class Passthrough {
   private readonly open = new Set<PassthroughConnection>();
   /** Per snapshot: `<network id>:<port>` → whether some service there passes TLS through. */
-  private readonly ports = new WeakMap<RoutingSnapshot, Map<string, boolean>>();
+  /** Per network entry: listener port → whether any of its services passes TLS through there. */
+  private readonly ports = new WeakMap<ServiceNetworkEntry, Map<number, boolean>>();
   readonly helloTimeoutMs: number;
   readonly maxHelloBytes: number;
   readonly maxLifetimeMs: number;
@@ -78,7 +78,7 @@ export class Passthrough {
     const snap = this.path.snapshot;
     const vpc = snap.vpcs.get(vpcId);
     const net = networkOf(snap, vpc);
-    if (typeof net === 'string' || !this.passesThrough(snap, net, port)) return terminate();
+    if (typeof net === 'string' || !this.passesThrough(net, port)) return terminate();
     const c = new PassthroughConnection(this, socket as Duplex & Partial<Socket>, vpc!, net, port, terminate);
     this.open.add(c);
     c.readHello();
@@ -100,17 +100,16 @@ export class Passthrough {
     return this.open.size;
   }
 
-  private passesThrough(snap: RoutingSnapshot, net: ServiceNetworkEntry, port: number): boolean {
-    let byKey = this.ports.get(snap);
-    if (byKey === undefined) this.ports.set(snap, (byKey = new Map()));
-    const key = `${net.id}:${port}`;
-    let v = byKey.get(key);
+  private passesThrough(net: ServiceNetworkEntry, port: number): boolean {
+    let byPort = this.ports.get(net);
+    if (byPort === undefined) this.ports.set(net, (byPort = new Map()));
+    let v = byPort.get(port);
     if (v === undefined) {
       v = false;
       for (const svc of net.servicesByHost.values()) {
         if (svc.listeners.get(port)?.protocol === 'TLS_PASSTHROUGH') { v = true; break; }
       }
-      byKey.set(key, v);
+      byPort.set(port, v);
     }
     return v;
   }
@@ -354,7 +353,7 @@ class PassthroughConnection {
       failureReason: this.failure,
     });
     if (this.authExplanation !== undefined) record.authExplanation = this.authExplanation;
-    ctx.accessLog.write(record, destinations(svc, this.net));
+    ctx.accessLog.write(record, destinationsOf(svc, this.net));
     if (svc === undefined) return;
     if (!this.relaying) ctx.metrics.requestStarted(svc.id, tg?.id);
     ctx.metrics.requestFinished({
@@ -362,10 +361,4 @@ class PassthroughConnection {
       durationMs: duration, bytesReceived: this.received, bytesSent: this.sent, timedOut: this.failure === 'IdleTimeout',
     });
   }
-}
-
-function destinations(svc: ServiceEntry | undefined, net: ServiceNetworkEntry): readonly AccessLogDestination[] {
-  const a = svc?.accessLogs ?? NO_DESTINATIONS;
-  if (net.accessLogs.length === 0) return a;
-  return a.length === 0 ? net.accessLogs : [...a, ...net.accessLogs];
 }

@@ -30,8 +30,10 @@ import { Http2Gateway, refuseCleartextHttp2, startsHttp2Preface } from './http2.
  * service: the SNI must name a service of the VPC's network (generated DNS name or custom
  * domain) that has an HTTPS listener on the port; otherwise — no SNI, an unknown name, a VPC
  * without a network, an HTTP-only port — the handshake fails and no request is read. The
- * certificate comes from the `CertificateProvider` the data plane is given (the local CA in
- * `trellis up`). TLS 1.2 and 1.3 with Lattice's cipher list; ALPN offers `h2` then
+ * certificate: for a custom domain, the imported one its service's `certificateArn` names
+ * (compiled into `ServiceEntry.certificate`, one object per certificate, so its
+ * SecureContext is built once); for every other name the `CertificateProvider` the data
+ * plane is given (the local CA in `trellis up`). TLS 1.2 and 1.3 with Lattice's cipher list; ALPN offers `h2` then
  * `http/1.1` (Lattice's HTTP2Preferred): `h2` connections go to http2.ts, the others (and
  * clients without ALPN) to the HTTP/1.1 engine. On a VPC address a cleartext HTTP/2 preface
  * is answered GOAWAY HTTP_1_1_REQUIRED (http2.ts `refuseCleartextHttp2`).
@@ -190,6 +192,10 @@ export class TlsTermination {
     const svc = net.servicesByHost.get(name);
     const listener = svc === undefined ? undefined : listenerOn(svc, port);
     if (listener === undefined || listener.protocol !== 'HTTPS') return cb(new Error(`no HTTPS listener for ${name} on port ${port}`));
+    // The service's imported certificate (compiled into its entry; set only with a custom
+    // domain, its last host name) for that domain; the provider's (the local CA) otherwise.
+    const imported = svc!.certificate;
+    if (imported !== undefined && name === svc!.hostNames.at(-1)) return this.answer(name, imported, cb);
     let pair: ReturnType<CertificateProvider>;
     try {
       pair = this.certificates(name);
