@@ -8,6 +8,11 @@
  *   node --import tsx bench/access-log/serialize.ts --n 50000 --max-seconds 10
  *   ... --sink /path/to/other/file-sink.ts   # another FileAccessLogSink (before/after runs)
  *
+ * For a before/after pair, copy the old sink's modules out of git into a directory with a
+ * `{"type":"module"}` package.json (without it tsx loads them as CommonJS, whose export
+ * getters slow every call and flatter the new code) and point their relative imports of
+ * unchanged modules back at src/.
+ *
  * Records have the shape the gateway builds (src/dataplane/gateway/exchange.ts `finish`) for
  * the walkthrough: two target groups alternating, a unique request id, path and client port
  * per request, the same ARNs, VPC, host and user agent. Records are built in batches of 256
@@ -18,8 +23,9 @@
  * synthetic flood (a dropped record would cost less and skew the figure).
  *
  * Reports, per record:
- * - `write`: time inside `write` (the request path's share: serialise + buffer), as the
- *   median over batches (robust to preemption on a shared machine) and the mean;
+ * - `write`: time inside `write` (the request path's share: encode the line into its file's
+ *   chunk, record-bytes.ts), as the median over batches (robust to preemption on a shared
+ *   machine) and the mean;
  * - `cpu`: process CPU (user + system, every thread: flush joins and file writes included)
  *   minus an identical run that only builds records and yields;
  * plus lines and bytes written (the file's size). Bounded by --max-seconds (default 60):

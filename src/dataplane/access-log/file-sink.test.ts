@@ -129,6 +129,30 @@ describe('FileAccessLogSink', () => {
     assert.equal((JSON.parse(text.split('\n')[1]!) as { userAgent: string }).userAgent, 'naïve/1.0 €');
   });
 
+  it('encodes a line once and gives every destination the same bytes, twice to a file two subscriptions share', async () => {
+    const sink = new FileAccessLogSink({ dataDir, flushIntervalMs: HOUR, warn: (m) => warnings.push(m) });
+    // Another subscription (the network's) to the same log group: the same file.
+    const cwAgain: AccessLogDestination = { ...CW, subscriptionId: 'als-3', resourceId: 'sn-0123456789abcdef0' };
+    const recs = [rec(1), recordFor({ startTime: '2024-08-04T11:28:40Z', serviceArn: SVC, userAgent: 'naïve/1.0 €', requestPath: '/caf\u00e9?\u{1F600}' }),
+      recordFor({ startTime: '2024-08-04T11:28:40Z', serviceArn: SVC, requestPath: `/${'x'.repeat(70_000)}"\ud800` }), rec(2)];
+    for (const r of recs) sink.write(r, [S3, CW, cwAgain]);
+    await sink.close();
+    const lines = recs.map((r) => `${serializeRecord(r)}\n`);
+    assert.deepEqual(readFileSync(join(dataDir, 'logs', S3_FILE)), Buffer.from(lines.join('')));
+    assert.deepEqual(readFileSync(join(dataDir, 'logs', 'cloudwatch/walkthrough.log')), Buffer.from(lines.map((l) => l + l).join('')));
+    assert.deepEqual(sink.stats(), { written: 12, dropped: 0, flushes: 1, pendingBytes: 0 });
+    assert.deepEqual(warnings, []);
+  });
+
+  it('leaves no file behind for a record dropped by the backlog cap', async () => {
+    const sink = new FileAccessLogSink({ dataDir, flushIntervalMs: HOUR, maxBacklogBytes: 100, warn: (m) => warnings.push(m) });
+    sink.write(rec(1), [CW, S3]);
+    await sink.close();
+    assert.deepEqual(sink.stats(), { written: 0, dropped: 2, flushes: 0, pendingBytes: 0 });
+    assert.equal(existsSync(join(dataDir, 'logs')), false);
+    assert.match(warnings.join('\n'), /dropped 2 record/);
+  });
+
   it('keeps one descriptor per file across flushes, and closes it on close', async () => {
     const sink = new FileAccessLogSink({ dataDir, flushIntervalMs: HOUR, warn: (m) => warnings.push(m) });
     for (let round = 0; round < 3; round++) {

@@ -4,7 +4,7 @@ import type { AccessLogRecord, AccessLogSink } from '../contracts.js';
 import { DestinationResolver } from './destinations.js';
 import { LineBuffer, releaseChunks } from './line-buffer.js';
 import { OpenFiles } from './open-files.js';
-import { lastLineIsAscii, serializeRecord } from './record.js';
+import { encodeRecord } from './record-bytes.js';
 
 export interface FileAccessLogSinkOptions {
   /** Trellis's data directory; files go under `<dataDir>/logs/`. */
@@ -40,9 +40,10 @@ export interface AccessLogSinkStats {
  * The access-log writer (LATTICE.md §5.1): one JSON line per record per destination, in
  * local files that stand for the destinations (see destinations.ts).
  *
- * `write` is on the request path and never blocks or throws: it serialises the record once
- * (record.ts), encodes the line into its file's chunked byte buffer (line-buffer.ts) and
- * returns. A background flush (every `flushIntervalMs`, or soon after `flushBytes`
+ * `write` is on the request path and never blocks or throws: it encodes the record's line
+ * once, as bytes, straight into the first destination file's chunked buffer (record-bytes.ts,
+ * line-buffer.ts: no line string), copies those bytes into the other destinations' buffers
+ * and returns. A background flush (every `flushIntervalMs`, or soon after `flushBytes`
  * accumulate) hands each file's chunks to one `writev` on a descriptor kept open across
  * flushes (open-files.ts: reopened when the file is removed or rotated, closed when idle).
  * Memory is bounded: past `maxBacklogBytes` (waiting + in flight) records are dropped and
@@ -81,30 +82,49 @@ export class FileAccessLogSink implements AccessLogSink {
 
   write(record: AccessLogRecord, destinations: readonly AccessLogDestination[]): void {
     if (this.closed || destinations.length === 0) return;
-    let line: string | undefined;
-    let ascii = true;
+    // The line is encoded once, in place, into the first destination's chunk (`encodedInto`:
+    // `line` from `start`, `n` bytes, not yet committed), and copied from there into the
+    // others' (a record has one or two destinations: the service's and the network's).
+    let encodedInto: LineBuffer | undefined;
+    let line: Buffer | undefined;
+    let start = 0;
+    let n = 0;
+    let committed = false;
     for (let i = 0; i < destinations.length; i++) {
       let path: string;
+      let buf: LineBuffer | undefined;
+      let stored = false;
       try {
         path = this.resolver.pathFor(destinations[i]!, record);
+        buf = this.pending.get(path);
+        stored = buf !== undefined;
         if (line === undefined) {
-          line = `${serializeRecord(record)}\n`;
-          ascii = lastLineIsAscii();
+          buf ??= new LineBuffer();
+          n = encodeRecord(record, buf);
+          encodedInto = buf;
+          line = buf.chunk;
+          start = buf.end;
         }
       } catch {
         // A record that cannot be written (it should not happen) is counted, never thrown.
-        this.dropped++;
-        this.droppedSinceReport++;
+        this.dropOne();
         continue;
       }
-      if (this.pendingBytes + this.inFlightBytes + line.length > this.maxBacklogBytes) {
-        this.dropped++;
-        this.droppedSinceReport++;
+      // The size is known once encoded: a dropped line stays uncommitted, to be overwritten
+      // (and a buffer made for it alone is never stored).
+      if (this.pendingBytes + this.inFlightBytes + n > this.maxBacklogBytes) {
+        this.dropOne();
         continue;
       }
-      let buf = this.pending.get(path);
-      if (buf === undefined) this.pending.set(path, (buf = new LineBuffer()));
-      this.pendingBytes += buf.push(line, ascii);
+      buf ??= new LineBuffer();
+      if (!stored) this.pending.set(path, buf);
+      if (buf === encodedInto && !committed) {
+        buf.commit(n);
+        committed = true;
+      } else {
+        buf.copyIn(line!, start, n);
+      }
+      this.pendingBytes += n;
     }
     if (this.pendingBytes >= this.flushBytes && !this.flushSoon) {
       this.flushSoon = true;
@@ -141,7 +161,8 @@ export class FileAccessLogSink implements AccessLogSink {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    while (this.flushing || this.pending.size > 0) await this.flush();
+    // Drops not yet reported are reported too, even with nothing left to write.
+    while (this.flushing || this.pending.size > 0 || this.droppedSinceReport > 0) await this.flush();
     await this.files.closeAll();
   }
 
@@ -152,6 +173,12 @@ export class FileAccessLogSink implements AccessLogSink {
 
   stats(): AccessLogSinkStats {
     return { written: this.written, dropped: this.dropped, flushes: this.flushes, pendingBytes: this.pendingBytes + this.inFlightBytes };
+  }
+
+  /** Counts a line not written (backlog over the cap, or a record that could not be encoded). */
+  private dropOne(): void {
+    this.dropped++;
+    this.droppedSinceReport++;
   }
 
   private async flushOnce(): Promise<void> {

@@ -36,25 +36,68 @@ export class LineBuffer {
   bytes = 0;
 
   /**
+   * The current chunk, with at least `maxBytes` free from `end` on (a new chunk — a larger
+   * one for a line bigger than a chunk — when the current one has less: chunks stay whole,
+   * a line never straddles two). For writers that encode a line in place (record-bytes.ts):
+   * they write from `end`, then `commit` what they wrote. Nothing is counted until then, so
+   * bytes written and not committed are simply overwritten by the next line.
+   */
+  room(maxBytes: number): Buffer {
+    let cur = this.cur;
+    if (cur === undefined || cur.length - this.curUsed < maxBytes) {
+      if (cur !== undefined && this.curUsed > 0) {
+        this.full.push(cur);
+        this.used.push(this.curUsed);
+      } else if (cur !== undefined) {
+        releaseChunks([cur]); // empty (a line too big for a fresh chunk): reusable as it is
+      }
+      this.cur = cur = takeChunk(maxBytes);
+      this.curUsed = 0;
+    }
+    return cur;
+  }
+
+  /** The chunk `room` returned last (the current one). */
+  get chunk(): Buffer {
+    if (this.cur === undefined) throw new Error('LineBuffer.chunk before room');
+    return this.cur;
+  }
+
+  /** Where the next line starts in the chunk `room` returned. */
+  get end(): number {
+    return this.curUsed;
+  }
+
+  /** Counts one line of `bytes` written at `end` of the current chunk (after `room`). */
+  commit(bytes: number): void {
+    this.curUsed += bytes;
+    this.lines++;
+    this.bytes += bytes;
+  }
+
+  /**
+   * Appends one line already encoded elsewhere (`src[start, start + bytes)`, its '\n'
+   * included): the same record's line for a second destination is copied, not encoded again.
+   * `src` may be a chunk of this very buffer (two destinations sharing a file).
+   */
+  copyIn(src: Buffer, start: number, bytes: number): number {
+    const cur = this.room(bytes);
+    src.copy(cur, this.curUsed, start, start + bytes);
+    this.commit(bytes);
+    return bytes;
+  }
+
+  /**
    * Appends one line (its own '\n' included); returns the bytes it took. `ascii`: the caller
    * knows every character is ASCII, so latin1 bytes are the UTF-8 bytes and V8 copies the
-   * (rope) string straight in; otherwise it is encoded as UTF-8.
+   * (rope) string straight in; otherwise it is encoded as UTF-8. For callers holding a string;
+   * the sink encodes records in place instead (`room` / `commit`).
    */
   push(line: string, ascii: boolean): number {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 units).
-    const worst = ascii ? line.length : line.length * 3;
-    if (this.cur === undefined || this.cur.length - this.curUsed < worst) {
-      if (this.cur !== undefined) {
-        this.full.push(this.cur);
-        this.used.push(this.curUsed);
-      }
-      this.cur = takeChunk(worst);
-      this.curUsed = 0;
-    }
-    const n = this.cur.write(line, this.curUsed, ascii ? 'latin1' : 'utf8');
-    this.curUsed += n;
-    this.lines++;
-    this.bytes += n;
+    const cur = this.room(ascii ? line.length : line.length * 3);
+    const n = cur.write(line, this.curUsed, ascii ? 'latin1' : 'utf8');
+    this.commit(n);
     return n;
   }
 
@@ -68,6 +111,8 @@ export class LineBuffer {
     if (this.cur !== undefined && this.curUsed > 0) {
       chunks.push(this.cur);
       views.push(this.cur.subarray(0, this.curUsed));
+    } else if (this.cur !== undefined) {
+      releaseChunks([this.cur]); // nothing committed in it (a dropped line was encoded there)
     }
     this.cur = undefined;
     return { views, chunks };

@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessLogRecord } from '../contracts.js';
 import { ACCESS_LOG_FIELDS, lastLineIsAscii, recordFor, serializeRecord, startTimeOf } from './record.js';
+import { encodeRecord } from './record-bytes.js';
+import { LineBuffer } from './line-buffer.js';
 // A seeded generator (mulberry32), so a failure names a reproducible case.
 import { prng } from '../../model/index.js';
 
@@ -21,7 +23,7 @@ function reference(r: AccessLogRecord): string {
 }
 
 describe('access-log records', () => {
-  it('writes byte for byte the JSON.stringify of the fields, for plain, escaped, non-ASCII and repeated values', () => {
+  it('writes byte for byte the JSON.stringify of the fields, for plain, escaped, non-ASCII and repeated values, as a string and as bytes', () => {
     const rnd = prng(20240804);
     const alphabet = ['a', 'Z', '0', '-', '/', ':', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '\u{1F600}', '\ud800', '\udfff', ' '];
     const word = (): string => {
@@ -32,6 +34,9 @@ describe('access-log records', () => {
     };
     // A few values repeat (cached), most are fresh; every field gets both kinds.
     const pool = Array.from({ length: 8 }, word);
+    // The byte encoder (record-bytes.ts) on the same records: its line in the chunk is the
+    // reference's UTF-8 bytes with the '\n'. One buffer for all, so lines land mid-chunk.
+    const lb = new LineBuffer();
     for (let i = 0; i < 3000; i++) {
       const p: Record<string, unknown> = {};
       for (const k of ACCESS_LOG_FIELDS) {
@@ -46,6 +51,9 @@ describe('access-log records', () => {
       assert.equal(line, reference(r), `case ${i}`);
       // The flag may say "not ASCII" of an ASCII line (escapes), never the reverse.
       if (lastLineIsAscii()) assert.match(line, /^[\x20-\x7e]*$/, `case ${i}: flagged ASCII`);
+      const n = encodeRecord(r, lb);
+      assert.deepEqual(lb.chunk.subarray(lb.end, lb.end + n), Buffer.from(`${reference(r)}\n`), `case ${i}: bytes`);
+      lb.commit(n);
     }
   });
 

@@ -209,8 +209,10 @@ const NO_TLS = ',"serverNameIndication":"-","sslCipher":"-","tlsVersion":"-"';
  * record's fields writes (record.test.ts checks it against that reference), at a fraction of
  * its cost: the runs of fields that repeat together (the route's six ARNs and ids, the
  * listener with the X.509 fields) come as one cached text, other repeated values come
- * escaped from a cache, unique ones skip escaping after a char-code scan. Measured in
- * bench/access-log/serialize.ts.
+ * escaped from a cache, unique ones skip escaping after a char-code scan. The sink no longer
+ * writes this string: it encodes the same line as bytes in place (record-bytes.ts, checked
+ * against this and against JSON.stringify in record.test.ts); this form stays for callers
+ * that want the line as text (the data plane's index exports it) and as the tests' yardstick.
  */
 export function serializeRecord(r: AccessLogRecord): string {
   ascii = true;

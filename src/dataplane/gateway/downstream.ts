@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { ResponseHeadBytes } from '../http1/index.js';
 
 /**
  * The client side of one exchange, whatever carried it: HTTP/1.x on Trellis's own
@@ -62,6 +63,14 @@ export function requestBody(req: DownstreamRequest): Readable {
 export interface DownstreamResponse {
   /** `headers` is a flat name/value list; the engine adds framing (length or chunked). */
   writeHead(status: number, headers: string[]): unknown;
+  /**
+   * Optional, for engines that can pass a target's head through as bytes (Trellis's
+   * HTTP/1.1 engine): the head's kept lines (hop-by-hop and the target's x-amzn-requestid
+   * already flagged), then `x-amzn-requestid: <requestId>`, then the engine's framing, as
+   * `writeHead` would with the same list. `head` is valid only during the call. Engines
+   * without it (HTTP/2) get `writeHead` with the list materialised.
+   */
+  writeHeadBytes?(head: ResponseHeadBytes, requestId: string): unknown;
   /** False when the client is not keeping up: wait for 'drain'. */
   write(chunk: Buffer): boolean;
   end(data?: string): unknown;

@@ -2,7 +2,7 @@ import type {
   AccessLogDestination, ListenerEntry, ServiceEntry, ServiceNetworkEntry, TargetEntry, TargetGroupEntry, VpcEntry,
 } from '../../config/index.js';
 import type { Principal } from '../../iam/index.js';
-import type { DispatchHandler, DispatchOptions, UpstreamDispatcher } from '../http1/index.js';
+import type { DispatchHandler, DispatchOptions, ResponseHeadBytes, UpstreamDispatcher } from '../http1/index.js';
 import { principalTagsJson } from '../auth/identity-headers.js';
 import type { AuthExchange } from '../auth/gate.js';
 import type { AccessLogRecord, AccessLogSink, RequestMetrics, RequestOutcome } from '../contracts.js';
@@ -166,6 +166,27 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
     this.responseBytes = SIZE_OUT[0]!;
     this.headersSent = true;
     this.res.writeHead(statusCode, headers);
+    return true;
+  }
+
+  /**
+   * The HTTP/1.1 pools' head as bytes: passed through as bytes when the client's engine
+   * takes them (Http1Response), else materialised into the flat list `onHeaders` takes
+   * (HTTP/2 clients). The access log's bytesSent counts the same as `responseHeaders` does.
+   */
+  onResponseHead(head: ResponseHeadBytes, resume: () => void): boolean {
+    const res = this.res;
+    if (res.writeHeadBytes === undefined) return this.onHeaders(head.status, head.rawHeaders(), resume);
+    if (head.status < 200) return true;
+    if (this.done) return false;
+    this.firstByteAt = this.ctx.now();
+    if (this.sentToTargetAt === 0) this.sentToTargetAt = this.firstByteAt;
+    this.resume = resume;
+    this.status = head.status;
+    const id = this.requestId!;
+    this.responseBytes = head.headerBytes + id.length + 20;
+    this.headersSent = true;
+    res.writeHeadBytes(head, id);
     return true;
   }
 

@@ -85,6 +85,7 @@ function withoutListed(headers: string[], tokens: string): string[] {
   return out;
 }
 
+/** The same set is flagged in bytes by http1/response-head.ts (the HTTP/1.1 pools' byte path). */
 const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-amzn-requestid']);
 const RESPONSE_NAME_LENGTHS = new Set([...HOP_BY_HOP_RESPONSE].map((n) => n.length));
 

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { ChunkedDecoder } from './chunked.js';
 import { HttpParseError, latin1, parseResponseHead, type ResponseHead } from './head.js';
+import { readResponseHead, ResponseHeadBytes } from './response-head.js';
 import { sweeper, type Sweepable } from './sweeper.js';
 import { upstreamError, UpstreamRequest } from './upstream-request.js';
 
@@ -48,6 +49,13 @@ export interface DispatchOptions {
 export interface DispatchHandler {
   onConnect?(abort: (err?: Error) => void): void;
   onHeaders?(statusCode: number, headers: string[], resume: () => void, statusText: string): boolean;
+  /**
+   * The response head as the target's bytes (response-head.ts), called by Http1Pool
+   * INSTEAD of `onHeaders` when present, so a proxy can pass the header lines through
+   * without a string per header. `head` is valid only during the call. Other dispatchers
+   * (HTTP/2 pools, Lambda) call `onHeaders`. False pauses, as for `onHeaders`.
+   */
+  onResponseHead?(head: ResponseHeadBytes, resume: () => void): boolean;
   onData?(chunk: Buffer): boolean;
   onBodySent?(chunkSize: number, totalBytesSent: number): void;
   onComplete?(trailers: string[] | null): void;
@@ -69,6 +77,15 @@ export interface Http1PoolOptions {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/**
+ * The read buffer of every plaintext upstream socket (`net.connect`'s `onread`): a read lands
+ * here rather than in a new ArrayBuffer of its own, and reaches `onData` without the socket's
+ * Readable machinery ('data' events, a read-more tick per read). Each read is copied out at
+ * once (small reads into a slice of Node's shared buffer pool), because pieces of it outlive
+ * the callback: a partial head waits for the next read, a body piece may sit in a client
+ * socket's write queue. TLS sockets read as streams ('data').
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const MAX_RESPONSE_HEAD = 96 * 1024;
 
 export class Http1Pool implements UpstreamDispatcher {
@@ -178,8 +195,8 @@ export class Http1Pool implements UpstreamDispatcher {
     this.opened++;
     const socket = this.tls
       ? tlsConnect({ host: this.host, port: this.port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(isIp(this.host) ? {} : { servername: this.host }) })
-      : netConnect({ host: this.host, port: this.port });
-    const c = new UpstreamConnection(this, socket);
+      : netConnect({ host: this.host, port: this.port, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => { c.onData(Buffer.from(buf.subarray(0, n))); return true; } } });
+    const c: UpstreamConnection = new UpstreamConnection(this, socket);
     this.all.add(c);
     return c;
   }
@@ -208,6 +225,8 @@ export class UpstreamConnection implements Sweepable {
   private dead = false;
   private responseDone = false;
   private timeoutCode = 'UND_ERR_HEADERS_TIMEOUT';
+  /** The byte-level head scratch, made on the first response for an `onResponseHead` handler. */
+  private headBytes: ResponseHeadBytes | undefined = undefined;
 
   constructor(private readonly pool: Http1Pool, readonly socket: Socket) {
     socket.setNoDelay(true);
@@ -264,7 +283,8 @@ export class UpstreamConnection implements Sweepable {
     if (!this.paused && !this.dead) this.socket.resume();
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** A read from the target ('data' of TLS sockets, `onread` of plaintext ones). */
+  readonly onData = (chunk: Buffer): void => {
     const r = this.req;
     if (r === undefined || r.finished) {
       // Bytes on an idle socket (or after the response): nothing we can match them to.
@@ -297,9 +317,17 @@ export class UpstreamConnection implements Sweepable {
           this.buf = pos === 0 ? data : data.subarray(pos);
           return;
         }
-        let head: ResponseHead;
+        // Handlers that take bytes get the head read in place; others a parsed string head.
+        const h = r.handler;
+        const bytes = h.onResponseHead !== undefined ? (this.headBytes ??= new ResponseHeadBytes()) : undefined;
+        let head: ResponseHead | ResponseHeadBytes;
         try {
-          head = parseResponseHead(latin1(data, pos, end));
+          if (bytes !== undefined) {
+            readResponseHead(data, pos, end, bytes);
+            head = bytes;
+          } else {
+            head = parseResponseHead(latin1(data, pos, end));
+          }
         } catch (err) {
           if (err instanceof HttpParseError) return this.protocolError(err);
           throw err;
@@ -326,7 +354,15 @@ export class UpstreamConnection implements Sweepable {
         }
         this.timeoutCode = 'UND_ERR_BODY_TIMEOUT';
         this.deadline = r.bodyTimeout > 0 ? Date.now() + r.bodyTimeout : Infinity;
-        if (r.handler.onHeaders?.(head.status, head.rawHeaders, this.resume, head.reason) === false) this.pause();
+        let go: boolean | undefined;
+        if (bytes !== undefined) {
+          go = h.onResponseHead!(bytes, this.resume);
+          bytes.release();
+        } else {
+          const sh = head as ResponseHead;
+          go = h.onHeaders?.(sh.status, sh.rawHeaders, this.resume, sh.reason);
+        }
+        if (go === false) this.pause();
         if (this.responseDone) { this.complete(null); continue; }
         continue;
       }

@@ -24,20 +24,20 @@ export class HttpParseError extends Error {
   }
 }
 
-/** RFC 9110 §5.6.2 tchar. */
-const TCHAR = new Uint8Array(256);
+/** RFC 9110 §5.6.2 tchar (shared with response-head.ts, the byte-level reader). */
+export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) { TCHAR[c] = 1; TCHAR[c + 32] = 1; }
 
 /** RFC 9110 §5.5 field-vchar, SP and HTAB (obs-text allowed). */
-const VCHAR = new Uint8Array(256);
+export const VCHAR = new Uint8Array(256);
 VCHAR[0x09] = 1;
 for (let c = 0x20; c <= 0x7e; c++) VCHAR[c] = 1;
 for (let c = 0x80; c <= 0xff; c++) VCHAR[c] = 1;
 
 /** What the framing and connection-management headers said (both directions). */
-interface Framing {
+export interface Framing {
   /** -1 when absent. */
   contentLength: number;
   /** Transfer-Encoding's codings, lower case, comma-joined; '' when absent. */
@@ -176,7 +176,8 @@ function parseHeaderLines(head: string, eol: number, out: string[], f: Framing):
   }
 }
 
-function noteFraming(lower: string, value: string, f: Framing): void {
+/** Folds one framing header (`lower` = its lower-case name) into `f`; throws on a bad value. */
+export function noteFraming(lower: string, value: string, f: Framing): void {
   switch (lower) {
     case 'content-length': {
       // The common case, one plain number, without split and regex.
@@ -219,7 +220,7 @@ function isDigits(s: string): boolean {
 }
 
 /** Whether a comma list of lower-case tokens holds `token`. */
-function hasToken(list: string, token: string): boolean {
+export function hasToken(list: string, token: string): boolean {
   if (list === token) return true;
   // One token (`keep-alive` from nearly every target): no split.
   if (list === '' || list.indexOf(',') < 0 && list.indexOf(' ') < 0 && list.indexOf('\t') < 0) return false;

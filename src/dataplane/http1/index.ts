@@ -10,3 +10,4 @@ export {
 } from './client.js';
 export { HttpParseError, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './head.js';
 export { ChunkedDecoder } from './chunked.js';
+export { readResponseHead, ResponseHeadBytes } from './response-head.js';

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { chunkHeader, lastChunk } from './chunked.js';
+import type { ResponseHeadBytes } from './response-head.js';
 import type { Http1Connection } from './server.js';
 
 /**
@@ -22,6 +23,12 @@ import type { Http1Connection } from './server.js';
  * through the socket's Writable machinery instead of a cork, three buffered writes, an
  * uncork and a `writev`. Anything else (chunked framing, a second piece, a larger piece)
  * corks the socket, writes the head and streams on, uncorked at `end()` or on the next tick.
+ *
+ * A proxied target's head comes as bytes (`writeHeadBytes`, response-head.ts): the head is
+ * built as a Buffer — the cached status line, the target's kept header lines copied as they
+ * arrived (no string per header, no rope to flatten), `x-amzn-requestid`, then the same
+ * framing lines as `writeHead` — with room after it for a Content-Length body of up to
+ * 64 KB, which `write` copies in (in one piece or several), so `end()` writes ONE Buffer.
  */
 
 /** Largest body piece copied into the head's Buffer (larger ones are written as they are). */
@@ -43,6 +50,9 @@ export class Http1Response {
   private pendingHead: string | undefined;
   /** The first body piece, held to leave with the head. */
   private pendingBody: Buffer | undefined;
+  /** The head built as bytes (writeHeadBytes), not yet written: `[0, headFill)` is filled, the rest is room for the body. */
+  private headBuf: Buffer | undefined;
+  private headFill = 0;
   /** The socket was corked by this response and not yet uncorked. */
   private corked = false;
   private closeListeners: Listener[] | undefined;
@@ -79,17 +89,8 @@ export class Http1Response {
       head += name + ': ' + value + '\r\n';
     }
     if (!hasDate) head += 'date: ' + httpDate() + '\r\n';
-    if (hasLength) {
-      this.framing = bodyless ? NONE : LENGTH;
-    } else if (bodyless) {
-      this.framing = NONE;
-    } else if (this.version === '1.1') {
-      this.framing = CHUNKED;
-      head += 'transfer-encoding: chunked\r\n';
-    } else {
-      this.framing = CLOSE;
-      this.keepAlive = false;
-    }
+    this.frame(hasLength, bodyless);
+    if (this.framing === CHUNKED) head += 'transfer-encoding: chunked\r\n';
     if (!this.keepAlive) head += 'connection: close\r\n';
     else if (this.version === '1.0') head += 'connection: keep-alive\r\n';
     this.pendingHead = head + '\r\n';
@@ -97,9 +98,72 @@ export class Http1Response {
     return this;
   }
 
+  /**
+   * The head from a target's head bytes: its kept header lines (hop-by-hop and its
+   * x-amzn-requestid flagged by the reader) copied as they are, then `x-amzn-requestid:
+   * <requestId>` and the engine's framing, as `writeHead` would write them. `head` is read
+   * now and not kept.
+   */
+  writeHeadBytes(head: ResponseHeadBytes, requestId: string): this {
+    if (this.headSent || this.finished) return this;
+    this.headSent = true;
+    const status = head.status;
+    const bodyless = this.isHead || status === 204 || status === 304 || status < 200;
+    this.frame(head.contentLength >= 0, bodyless);
+    const line = statusLine(status);
+    const date = head.hasDate ? undefined : dateLine();
+    const framingLine = this.framing === CHUNKED ? TE_CHUNKED : undefined;
+    const connLine = !this.keepAlive ? CONN_CLOSE : this.version === '1.0' ? CONN_KEEP_ALIVE : undefined;
+    const size = line.length + head.keptBytes + REQUEST_ID.length + requestId.length + 2 + (date === undefined ? 0 : date.length)
+      + (framingLine === undefined ? 0 : framingLine.length) + (connLine === undefined ? 0 : connLine.length) + 2;
+    // Room for the body (Content-Length up to 64 KB) or a chunked body's last chunk.
+    const room = this.framing === LENGTH ? (head.contentLength <= COALESCE_MAX ? head.contentLength : 0) : this.framing === CHUNKED ? LAST_CHUNK_BYTES : 0;
+    const out = Buffer.allocUnsafe(size + room);
+    let at = put(line, out, 0);
+    at += head.copyKept(out, at);
+    at += put(REQUEST_ID, out, at);
+    at += writeLatin1(out, requestId, at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+    if (date !== undefined) at += put(date, out, at);
+    if (framingLine !== undefined) at += put(framingLine, out, at);
+    if (connLine !== undefined) at += put(connLine, out, at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+    this.headBuf = out;
+    this.headFill = at;
+    process.nextTick(flushLater, this);
+    return this;
+  }
+
+  /** The body's framing from what the head says; the response's keep-alive follows. */
+  private frame(hasLength: boolean, bodyless: boolean): void {
+    if (hasLength) {
+      this.framing = bodyless ? NONE : LENGTH;
+    } else if (bodyless) {
+      this.framing = NONE;
+    } else if (this.version === '1.1') {
+      this.framing = CHUNKED;
+    } else {
+      this.framing = CLOSE;
+      this.keepAlive = false;
+    }
+  }
+
   write(chunk: Buffer): boolean {
     if (this.finished || this.framing === NONE || chunk.length === 0) return true;
-    if (this.pendingHead !== undefined) {
+    const hb = this.headBuf;
+    if (hb !== undefined) {
+      if (this.framing !== CHUNKED && this.pendingBody === undefined) {
+        // Room left after the head (a Content-Length body): copied in, written at end().
+        if (this.headFill + chunk.length <= hb.length) {
+          this.headFill += chunk.copy(hb, this.headFill);
+          return true;
+        }
+        if (chunk.length <= COALESCE_MAX) { this.pendingBody = chunk; return true; }
+      }
+      this.streamOn();
+    } else if (this.pendingHead !== undefined) {
       if (this.pendingBody === undefined && this.framing !== CHUNKED && chunk.length <= COALESCE_MAX) {
         this.pendingBody = chunk;
         return true;
@@ -120,7 +184,21 @@ export class Http1Response {
     this.finished = true;
     const socket = this.conn.socket;
     const head = this.pendingHead;
-    if (head !== undefined) {
+    const hb = this.headBuf;
+    if (hb !== undefined) {
+      // The proxied case: head and body (or last chunk) in the one Buffer.
+      this.headBuf = undefined;
+      let fill = this.headFill;
+      let tail: Buffer | undefined = this.pendingBody;
+      this.pendingBody = undefined;
+      if (this.framing === CHUNKED) {
+        const last = lastChunk(this.trailers);
+        if (fill + last.length <= hb.length) fill += writeLatin1(hb, last, fill);
+        else tail = Buffer.from(last, 'latin1');
+      }
+      const out = fill === hb.length ? hb : hb.subarray(0, fill);
+      socket.write(tail === undefined ? out : Buffer.concat([out, tail]));
+    } else if (head !== undefined) {
       // The common case: the whole response in one write.
       this.pendingHead = undefined;
       const body = this.pendingBody;
@@ -141,10 +219,15 @@ export class Http1Response {
   /** The body streams (or is chunked): the held head (and piece) go out on a corked socket. */
   private streamOn(): void {
     const socket = this.conn.socket;
-    const head = this.pendingHead!;
-    this.pendingHead = undefined;
     if (!this.corked) { this.corked = true; socket.cork(); }
-    socket.write(head, 'latin1');
+    const hb = this.headBuf;
+    if (hb !== undefined) {
+      this.headBuf = undefined;
+      socket.write(this.headFill === hb.length ? hb : hb.subarray(0, this.headFill));
+    } else {
+      socket.write(this.pendingHead!, 'latin1');
+      this.pendingHead = undefined;
+    }
     const body = this.pendingBody;
     if (body === undefined) return;
     this.pendingBody = undefined;
@@ -154,7 +237,7 @@ export class Http1Response {
   /** Next tick after writeHead: what is held goes out, and the socket is uncorked. */
   flushHeld(): void {
     if (this.finished) return;
-    if (this.pendingHead !== undefined) this.streamOn();
+    if (this.pendingHead !== undefined || this.headBuf !== undefined) this.streamOn();
     if (this.corked) { this.corked = false; this.conn.socket.uncork(); }
   }
 
@@ -221,6 +304,50 @@ function joined(head: string, body: Buffer): Buffer {
   out.write(head, 0, n, 'latin1');
   body.copy(out, n);
   return out;
+}
+
+const latin1Bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
+const REQUEST_ID = latin1Bytes('x-amzn-requestid: ');
+/** `0\r\n\r\n`: a chunked body's end without trailers. */
+const LAST_CHUNK_BYTES = 5;
+const TE_CHUNKED = latin1Bytes('transfer-encoding: chunked\r\n');
+const CONN_CLOSE = latin1Bytes('connection: close\r\n');
+const CONN_KEEP_ALIVE = latin1Bytes('connection: keep-alive\r\n');
+
+/**
+ * Copies a short constant line into `out` at `at`: a byte loop below 48 bytes, where it
+ * beats `Buffer.copy`'s native call (~30 vs ~65 ns on the bench machine).
+ */
+function put(src: Buffer, out: Buffer, at: number): number {
+  const n = src.length;
+  if (n >= 48) return src.copy(out, at);
+  for (let i = 0; i < n; i++) out[at + i] = src[i]!;
+  return n;
+}
+
+type Latin1Writable = Buffer & { latin1Write?(s: string, offset: number, length: number): number };
+/** Writes `s` at `at` as latin1; Node's direct `latin1Write` (what `write(s, at, 'latin1')` ends in) when present. */
+function writeLatin1(out: Buffer, s: string, at: number): number {
+  const b = out as Latin1Writable;
+  return b.latin1Write !== undefined ? b.latin1Write(s, at, s.length) : out.write(s, at, s.length, 'latin1');
+}
+
+const statusLines: (Buffer | undefined)[] = [];
+/** `HTTP/1.1 <status> <reason>\r\n` (node's reason phrases, as writeHead), built once per status. */
+function statusLine(status: number): Buffer {
+  return statusLines[status] ??= latin1Bytes(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`);
+}
+
+let dateLineSecond = -1;
+let dateLineBytes = latin1Bytes('');
+/** `date: <IMF-fixdate>\r\n` of now, as bytes, built once per second. */
+function dateLine(): Buffer {
+  const text = httpDate();
+  if (dateSecond !== dateLineSecond) {
+    dateLineSecond = dateSecond;
+    dateLineBytes = latin1Bytes('date: ' + text + '\r\n');
+  }
+  return dateLineBytes;
 }
 
 let dateSecond = -1;
