@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { ChunkedDecoder } from './chunked.js';
-import { HttpParseError, latin1, parseResponseHead, type ResponseHead } from './head.js';
+import { headEnd, HttpParseError, latin1, parseResponseHead, type ResponseHead } from './head.js';
 import { readResponseHead, ResponseHeadBytes } from './response-head.js';
 import { sweeper, type Sweepable } from './sweeper.js';
 import { upstreamError, UpstreamRequest } from './upstream-request.js';
@@ -76,7 +76,6 @@ export interface Http1PoolOptions {
   readonly tls?: boolean;
 }
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 /**
  * The read buffer of every plaintext upstream socket (`net.connect`'s `onread`): a read lands
  * here rather than in a new ArrayBuffer of its own, and reaches `onData` without the socket's
@@ -311,7 +310,7 @@ export class UpstreamConnection implements Sweepable {
       if (r === undefined || this.responseDone) { this.reusable = false; return; }
       if (this.paused) { this.buf = pos === 0 ? data : data.subarray(pos); return; }
       if (this.phase === HEAD) {
-        const end = data.indexOf(CRLFCRLF, pos);
+        const end = headEnd(data, pos);
         if (end < 0) {
           if (data.length - pos > MAX_RESPONSE_HEAD) return this.protocolError(new HttpParseError('HPE_HEADER_OVERFLOW', 'response head too large'));
           this.buf = pos === 0 ? data : data.subarray(pos);

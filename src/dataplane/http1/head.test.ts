@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpParseError, parseRequestHead, parseResponseHead } from './head.js';
+import { headEnd, HttpParseError, parseRequestHead, parseResponseHead } from './head.js';
+import { prng } from '../../model/index.js';
 
 /** Request and response heads: what is read, and every rule that refuses one (RFC 9112). */
 
@@ -98,4 +99,25 @@ describe('http1 head parser: responses', () => {
       assert.throws(() => parseResponseHead(head), HttpParseError);
     });
   }
+});
+
+describe('http1 head parser: where a head ends', () => {
+  it('finds the first CRLFCRLF as Buffer#indexOf does, in short and long heads, from any offset', () => {
+    const rnd = prng(7_2026);
+    const CRLF2 = Buffer.from('\r\n\r\n');
+    // Mostly header-like bytes with many CR/LF, so near-misses (\r\n\r, \n\r\n) are common.
+    const alphabet = Buffer.from('ab:\r\n\r\n \r');
+    for (let i = 0; i < 4000; i++) {
+      const len = Math.floor(rnd() * (i % 10 === 0 ? 3000 : 300));
+      const buf = Buffer.alloc(len);
+      for (let j = 0; j < len; j++) buf[j] = rnd() < 0.9 ? 0x61 + Math.floor(rnd() * 26) : alphabet[Math.floor(rnd() * alphabet.length)]!;
+      // Some end exactly at the buffer's end, some past 1 KB (the native search's part).
+      if (len >= 4 && rnd() < 0.3) CRLF2.copy(buf, len - 4);
+      const from = Math.floor(rnd() * Math.max(1, len));
+      assert.equal(headEnd(buf, from), buf.indexOf(CRLF2, from), `case ${i} (length ${len}, from ${from})`);
+    }
+    assert.equal(headEnd(Buffer.from('GET / HTTP/1.1\r\n\r\n'), 0), 14);
+    assert.equal(headEnd(Buffer.from('\r\n\r'), 0), -1);
+    assert.equal(headEnd(Buffer.alloc(0), 0), -1);
+  });
 });

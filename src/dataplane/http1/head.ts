@@ -228,6 +228,25 @@ export function hasToken(list: string, token: string): boolean {
   return false;
 }
 
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** Heads longer than this are searched by Buffer#indexOf (C++), shorter ones by a JS scan. */
+const SCAN_MAX = 1024;
+
+/**
+ * Where the blank line that ends a head (CRLFCRLF) starts in `buf`, searching from `from`;
+ * -1 when it has not arrived. A proxied head is ~50–300 bytes: scanning them in JS costs
+ * less than `Buffer#indexOf`'s argument checks and trip into C++; beyond SCAN_MAX bytes the
+ * native search takes over.
+ */
+export function headEnd(buf: Buffer, from: number): number {
+  const last = buf.length - 3;
+  const stop = Math.min(last, from + SCAN_MAX);
+  for (let i = from; i < stop; i++) {
+    if (buf[i + 3] === 0x0a && buf[i] === 0x0d && buf[i + 1] === 0x0a && buf[i + 2] === 0x0d) return i;
+  }
+  return stop < last ? buf.indexOf(CRLFCRLF, stop) : -1;
+}
+
 type Latin1Sliceable = Buffer & { latin1Slice?(start: number, end: number): string };
 /**
  * `buf[start..end)` as a latin1 string. Node's Buffer has a direct `latin1Slice` (what

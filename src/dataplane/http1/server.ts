@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { ChunkedDecoder } from './chunked.js';
-import { HttpParseError, latin1, parseRequestHead, type RequestHead } from './head.js';
+import { headEnd, HttpParseError, latin1, parseRequestHead, type RequestHead } from './head.js';
 import { Http1Request, RequestBody } from './request.js';
 import { Http1Response } from './response.js';
 import { sweeper, type Sweepable } from './sweeper.js';
@@ -43,7 +43,6 @@ export interface Http1ServerOptions {
 
 const DEFAULT_MAX_HEAD = 96 * 1024;
 const DEFAULT_IDLE = 60_000;
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n';
 const TOO_LARGE = 'HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n';
@@ -135,7 +134,7 @@ export class Http1Connection implements Sweepable {
       let start = 0;
       // RFC 9112 §2.2: empty lines before a request line are ignored.
       while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
-      const end = buf.indexOf(CRLFCRLF, start);
+      const end = headEnd(buf, start);
       if (end < 0) {
         if (buf.length - start > this.maxHead) return this.refuse(TOO_LARGE);
         if (start > 0) this.buf = buf.subarray(start);
