@@ -2,7 +2,7 @@ import type { ListenerEntry, RoutingSnapshot, ServiceEntry, ServiceNetworkEntry,
 import type { DataPlaneAuthOptions } from '../auth/contracts.js';
 import { authorizeExchange } from '../auth/gate.js';
 import type { Balancer } from '../balancer/balancer.js';
-import type { DispatchOptions } from '../http1/index.js';
+import { RouteHeaders, type DispatchOptions } from '../http1/index.js';
 import { LambdaInvokers, lambdaTargetOf } from '../lambda/index.js';
 import { hostName, listenerOn, matchRule, networkOf } from '../router/router.js';
 import type { UpstreamPools } from '../upstream/pools.js';
@@ -105,45 +105,53 @@ export class RequestPath {
     const h = ex.headers;
     h.push(
       'x-forwarded-for', ex.forwardedFor === undefined ? ex.sourceAddress : `${ex.forwardedFor}, ${ex.sourceAddress}`,
-      'x-forwarded-port', portString(ex.listenerPort),
-      'x-forwarded-proto', listener.protocol === 'HTTPS' ? 'https' : 'http',
-      'x-amzn-source-vpc', vpc.vpcId,
-      'x-amzn-lattice-network', networkHeader(vpc),
-      'x-amzn-lattice-target', targetHeader(svc, net, tg),
       'x-amzn-requestid', ex.ensureRequestId(),
     );
     if (ex.identity !== undefined && ex.identity.length !== 0) h.push(...ex.identity);
     const timeout = svc.idleTimeoutSeconds * 1000;
     const opts: DispatchOptions = {
-      path: ex.path, method: ex.req.method!, headers: h,
+      path: ex.path, method: ex.req.method!, headers: h, routeHeaders: routeHeadersOf(vpc, net, svc, listener, ex.listenerPort, tg),
       body: ex.hasBody ? requestBody(ex.req) : null, headersTimeout: timeout, bodyTimeout: timeout,
     };
     ex.forward(isLambda ? this.lambda.dispatcherFor(target) : this.pools.poolFor(tg, target), opts);
   }
 }
 
-// The values of the Lattice headers depend only on immutable snapshot entries, so each is
-// built once per entry (per service, network and group for the target header) instead of
-// once per request: WeakMaps keyed by the entries, dropped with the snapshot that held them.
-const networkHeaders = new WeakMap<VpcEntry, string>();
-function networkHeader(vpc: VpcEntry): string {
-  let v = networkHeaders.get(vpc);
-  if (v === undefined) networkHeaders.set(vpc, (v = `SourceVpcArn=${vpc.vpcArn}`));
-  return v;
+/** A route's constant headers, with what they were built from (compared by identity). */
+interface RouteEntry {
+  readonly vpc: VpcEntry;
+  readonly net: ServiceNetworkEntry;
+  readonly svc: ServiceEntry;
+  readonly listener: ListenerEntry;
+  readonly port: number;
+  readonly headers: RouteHeaders;
 }
 
-interface TargetHeader { readonly svc: ServiceEntry; readonly net: ServiceNetworkEntry; readonly value: string }
-const targetHeaders = new WeakMap<TargetGroupEntry, TargetHeader>();
-/** One entry per group: a group forwarded to from several services rebuilds on a change of service. */
-function targetHeader(svc: ServiceEntry, net: ServiceNetworkEntry, tg: TargetGroupEntry): string {
-  const c = targetHeaders.get(tg);
-  if (c !== undefined && c.svc === svc && c.net === net) return c.value;
-  const value = `ServiceArn=${svc.arn};ServiceNetworkArn=${net.arn};TargetGroupArn=${tg.arn}`;
-  targetHeaders.set(tg, { svc, net, value });
-  return value;
-}
+/** Routes remembered per target group: a group reached from more VPCs or services than this rebuilds. */
+const ROUTES_PER_GROUP = 8;
+const routeHeaderCache = new WeakMap<TargetGroupEntry, RouteEntry[]>();
 
-const PORT_80 = '80';
-function portString(port: number): string {
-  return port === 80 ? PORT_80 : String(port);
+/**
+ * The Lattice headers whose values depend only on the route (LATTICE.md §2.9): the
+ * forwarded port and proto, the source VPC, `x-amzn-lattice-network` and
+ * `x-amzn-lattice-target`. Snapshot entries are immutable, so they are built once per route
+ * (VPC, network, service, listener and port, group) instead of once per request, and kept
+ * beside the group's entry (dropped with the snapshot that held it).
+ */
+function routeHeadersOf(vpc: VpcEntry, net: ServiceNetworkEntry, svc: ServiceEntry, listener: ListenerEntry, port: number, tg: TargetGroupEntry): RouteHeaders {
+  let routes = routeHeaderCache.get(tg);
+  if (routes === undefined) routeHeaderCache.set(tg, (routes = []));
+  for (const r of routes) {
+    if (r.vpc === vpc && r.net === net && r.svc === svc && r.listener === listener && r.port === port) return r.headers;
+  }
+  const headers = new RouteHeaders([
+    'x-forwarded-port', String(port),
+    'x-forwarded-proto', listener.protocol === 'HTTPS' ? 'https' : 'http',
+    'x-amzn-source-vpc', vpc.vpcId,
+    'x-amzn-lattice-network', `SourceVpcArn=${vpc.vpcArn}`,
+    'x-amzn-lattice-target', `ServiceArn=${svc.arn};ServiceNetworkArn=${net.arn};TargetGroupArn=${tg.arn}`,
+  ]);
+  if (routes.length === ROUTES_PER_GROUP) routes.shift();
+  routes.push({ vpc, net, svc, listener, port, headers });
+  return headers;
 }

@@ -6,7 +6,7 @@ export { serveHttp1, type Http1Handler, type Http1ServerOptions } from './server
 export { Http1Request } from './request.js';
 export { Http1Response } from './response.js';
 export {
-  Http1Pool, upstreamError, type DispatchHandler, type DispatchOptions, type Http1PoolOptions, type UpstreamDispatcher,
+  Http1Pool, RouteHeaders, upstreamError, type DispatchHandler, type DispatchOptions, type Http1PoolOptions, type UpstreamDispatcher,
 } from './client.js';
 export { HttpParseError, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './head.js';
 export { ChunkedDecoder } from './chunked.js';

@@ -52,6 +52,7 @@ export class UpstreamRequest {
         head += name + ': ' + value + '\r\n';
       }
     }
+    if (opts.routeHeaders !== undefined) head += opts.routeHeaders.text;
     if (!hasHost) head += 'host: ' + hostHeader + '\r\n';
     const b = opts.body;
     let body: Readable | Buffer | undefined;

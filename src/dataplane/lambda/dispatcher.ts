@@ -77,7 +77,7 @@ class LambdaFunctionDispatcher implements UpstreamDispatcher {
     if (body === undefined) return ex.reply(413, 'LambdaRequestTooLarge', 'Request Entity Too Large: the request body is over 6 MB, the Lambda limit');
     ex.onBodySent?.(body.length, body.length);
     const req: LambdaRequest = {
-      method: opts.method, path: opts.path, headers: Array.isArray(opts.headers) ? opts.headers as string[] : [], body,
+      method: opts.method, path: opts.path, headers: withRouteHeaders(opts), body,
     };
     const requestId = ex.ensureRequestId();
     const event = this.entry.eventVersion === 'V2'
@@ -189,4 +189,10 @@ export class LambdaInvokers {
 /** The target a LAMBDA group sends to: its one function (Lattice allows one per group). */
 export function lambdaTargetOf(tg: { readonly targets: readonly TargetEntry[] }): TargetEntry | undefined {
   return tg.targets[0];
+}
+
+/** The request's headers, the route's own (Lattice headers) after them. */
+function withRouteHeaders(opts: DispatchOptions): string[] {
+  const own = Array.isArray(opts.headers) ? opts.headers as string[] : [];
+  return opts.routeHeaders === undefined ? own : [...own, ...opts.routeHeaders.list];
 }

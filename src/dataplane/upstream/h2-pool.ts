@@ -280,7 +280,8 @@ class H2Exchange implements Sweepable {
   private requestHeaders(): OutgoingHttpHeaders {
     const o = this.opts;
     const out: OutgoingHttpHeaders = { ':method': o.method, ':path': o.path, ':scheme': this.up.scheme };
-    const list: readonly string[] = Array.isArray(o.headers) ? o.headers as readonly string[] : [];
+    const own: readonly string[] = Array.isArray(o.headers) ? o.headers as readonly string[] : [];
+    const list = o.routeHeaders === undefined ? own : [...own, ...o.routeHeaders.list];
     for (let i = 0; i + 1 < list.length; i += 2) {
       const name = String(list[i]).toLowerCase();
       const value = String(list[i + 1]);
