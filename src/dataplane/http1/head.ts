@@ -126,6 +126,21 @@ export function parseResponseHead(head: string): ResponseHead {
   const rawHeaders: string[] = [];
   const f: Framing = { contentLength: -1, transferEncoding: '', connection: '', expectContinue: false };
   parseHeaderLines(head, eol, rawHeaders, f);
+  const body = responseBody(version, f);
+  return { status, reason, version, rawHeaders, contentLength: f.contentLength, chunked: (body & BODY_CHUNKED) !== 0, close: (body & BODY_CLOSE) !== 0 };
+}
+
+/** responseBody's bits: the body is chunked; the connection closes after the response. */
+export const BODY_CHUNKED = 1;
+export const BODY_CLOSE = 2;
+
+/**
+ * How a response's body is framed and whether its connection can be reused, from its
+ * version and framing headers (RFC 9112 §6.3, §9.3); throws on Content-Length with
+ * Transfer-Encoding. Shared by both response readers (this string one, response-head.ts's
+ * byte one). Bits, not an object: called once per proxied response.
+ */
+export function responseBody(version: '1.0' | '1.1', f: Framing): number {
   let chunked = false;
   let close = version === '1.1' ? hasToken(f.connection, 'close') : !hasToken(f.connection, 'keep-alive');
   if (f.transferEncoding !== '') {
@@ -134,7 +149,7 @@ export function parseResponseHead(head: string): ResponseHead {
     if (f.transferEncoding === 'chunked' || f.transferEncoding.endsWith(',chunked')) chunked = f.transferEncoding === 'chunked';
     if (!chunked) close = true;
   }
-  return { status, reason, version, rawHeaders, contentLength: f.contentLength, chunked, close };
+  return (chunked ? BODY_CHUNKED : 0) | (close ? BODY_CLOSE : 0);
 }
 
 /** `HTTP/1.1` / `HTTP/1.0` at [from, to), else undefined. */

@@ -1,4 +1,4 @@
-import { type Framing, hasToken, HttpParseError, latin1, noteFraming, TCHAR, VCHAR } from './head.js';
+import { BODY_CHUNKED, BODY_CLOSE, type Framing, HttpParseError, latin1, noteFraming, responseBody, TCHAR, VCHAR } from './head.js';
 
 /**
  * A target's response head read straight from the socket's bytes, for the proxy path: the
@@ -266,17 +266,10 @@ export function readResponseHead(buf: Buffer, start: number, end: number, into: 
     pos = next + 2;
   }
 
-  let chunked = false;
-  let close = version === '1.1' ? hasToken(f.connection, 'close') : !hasToken(f.connection, 'keep-alive');
-  if (f.transferEncoding !== '') {
-    if (f.contentLength >= 0) throw new HttpParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'both Content-Length and Transfer-Encoding');
-    // RFC 9112 §6.3 (4): chunked last → chunked; otherwise the body runs to the close.
-    if (f.transferEncoding === 'chunked' || f.transferEncoding.endsWith(',chunked')) chunked = f.transferEncoding === 'chunked';
-    if (!chunked) close = true;
-  }
+  const body = responseBody(version, f);
   into.contentLength = f.contentLength;
-  into.chunked = chunked;
-  into.close = close;
+  into.chunked = (body & BODY_CHUNKED) !== 0;
+  into.close = (body & BODY_CLOSE) !== 0;
 }
 
 /** The error of a line whose name part is not `token ":"`, with head.ts's message. */
