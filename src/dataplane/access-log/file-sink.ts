@@ -11,7 +11,7 @@ export interface FileAccessLogSinkOptions {
   readonly dataDir: string;
   /** Background flush period. Default 250 ms: records show up in `logs tail` promptly. */
   readonly flushIntervalMs?: number;
-  /** A flush starts early once this many bytes wait. Default 1 MiB (at ~25k lines/s, ~30 writes a second). */
+  /** A flush starts early once this many bytes wait. Default 1 MiB: at proxy rates (~25k lines/s, ~30 MB/s) fewer, larger writes cost ~1.5 µs less CPU per request than 256 KiB (bench/dataplane, interleaved pairs). */
   readonly flushBytes?: number;
   /**
    * Most bytes held in memory (waiting plus being written). Past it, records are dropped and

@@ -71,6 +71,8 @@ export interface DownstreamResponse {
    * without it (HTTP/2) get `writeHead` with the list materialised.
    */
   writeHeadBytes?(head: ResponseHeadBytes, requestId: string): unknown;
+  /** With writeHeadBytes: sends what is held back (the head, waiting to leave with its body). */
+  flushHeld?(): void;
   /** False when the client is not keeping up: wait for 'drain'. */
   write(chunk: Buffer): boolean;
   end(data?: string): unknown;
@@ -84,6 +86,8 @@ export interface DownstreamResponse {
   once(event: 'drain', listener: () => void): unknown;
   /** Emitted once when the exchange is over for the client: finished or gone. */
   on(event: 'close', listener: () => void): unknown;
+  /** Removes a 'close' listener (engines that emit 'close' after `end` on a tick of their own). */
+  off?(event: 'close', listener: () => void): unknown;
 }
 
 /** True when the request came over TLS. */

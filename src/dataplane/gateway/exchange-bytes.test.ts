@@ -178,4 +178,43 @@ describe('gateway: a target\'s head passed through as bytes', () => {
     const r = await proxy(pool, 'GET /p HTTP/1.1\r\n\r\n', true);
     assert.equal(r.wire, 'HTTP/1.1 200 OK\r\nDate: D\r\nContent-Length: 6\r\nx-amzn-requestid: req-123\r\n\r\nabcdef');
   });
+
+  it('sends the head and the first piece when the target\'s read ends, before the rest of the body exists', async () => {
+    // The target holds the rest of its body until the client has seen the head: a head held
+    // back for coalescing past the end of the read would never arrive (the test times out).
+    let release!: () => void;
+    const rest = new Promise<void>((r) => { release = r; });
+    const server = createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.once('data', () => {
+        sock.write('HTTP/1.1 200 OK\r\nDate: D\r\nContent-Length: 10\r\n\r\nhello');
+        void rest.then(() => sock.end('world'));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => { release(); server.close(() => r()); }));
+    const pool = new Http1Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    closers.push(() => pool.destroy());
+    const ctx: ExchangeContext = {
+      accessLog: { write: () => undefined, close: () => Promise.resolve() },
+      metrics: { requestStarted: () => undefined, requestFinished: () => undefined },
+      now: () => 1_000,
+    };
+    const s = new FakeSocket();
+    serveHttp1(s as unknown as Socket, (req, res) => {
+      const ex = new Exchange(ctx, req, res);
+      ex.requestId = 'req-1';
+      ex.service = SERVICE;
+      ex.targetGroup = GROUP;
+      ex.forward(pool, { path: req.url, method: req.method, headers: ['host', 'svc'] });
+    });
+    s.push(Buffer.from(GET11, 'latin1'));
+    const head = 'HTTP/1.1 200 OK\r\nDate: D\r\nContent-Length: 10\r\nx-amzn-requestid: req-1\r\n\r\nhello';
+    const deadline = Date.now() + 5_000;
+    while (s.text() !== head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    assert.equal(s.text(), head, 'the head and the first piece, while the target still holds the rest');
+    release();
+    while (s.text() !== head + 'world' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    assert.equal(s.text(), head + 'world');
+  });
 });

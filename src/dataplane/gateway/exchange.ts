@@ -127,7 +127,7 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
     const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), 'x-amzn-requestid', id];
     if (extra !== undefined) headers.push(...extra);
     this.res.writeHead(status, headers);
-    this.res.end(text);
+    this.endResponse(text);
     this.responseBytes = text.length + 120;
     this.finish();
   }
@@ -197,6 +197,11 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
     return ok;
   }
 
+  /** The pool's read ended mid-response: what the response held back goes out now. */
+  onReadEnd(): void {
+    this.res.flushHeld?.();
+  }
+
   onBodySent(chunkSize: number): void {
     this.bodySent += chunkSize;
   }
@@ -204,7 +209,7 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
   onComplete(trailers?: readonly (string | Buffer)[] | null): void {
     if (this.done) return;
     if (trailers != null && trailers.length !== 0 && this.res.addTrailers !== undefined) this.res.addTrailers(trailerMap(trailers));
-    this.res.end();
+    this.endResponse();
     this.finish();
   }
 
@@ -303,13 +308,22 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
     this.ctx.metrics.requestFinished(outcome);
   }
 
+  /**
+   * Ends the response (`finish` follows at once). The 'close' listener goes first: from here
+   * the exchange is over, so the engine need not emit 'close' to it on a later tick.
+   */
+  private endResponse(text?: string): void {
+    this.res.off?.('close', onResponseClose);
+    this.res.end(text);
+  }
+
   /** Marks the exchange as a configured local answer (fixed response): not a failure. */
   fixedResponse(status: number): void {
     if (this.done) return;
     this.status = status;
     const id = this.ensureRequestId();
     this.res.writeHead(status, ['content-length', '0', 'x-amzn-requestid', id]);
-    this.res.end();
+    this.endResponse();
     this.responseBytes = 80;
     this.finish();
   }

@@ -84,6 +84,12 @@ export interface DispatchHandler {
    */
   onResponseHead?(head: ResponseHeadBytes, resume: () => void): boolean;
   onData?(chunk: Buffer): boolean;
+  /**
+   * Http1Pool: the bytes of one read from the target have been handed over and the response
+   * is not complete. A handler that holds output back to coalesce it (the head until its
+   * body) sends it now, instead of a tick per response to find out.
+   */
+  onReadEnd?(): void;
   onBodySent?(chunkSize: number, totalBytesSent: number): void;
   onComplete?(trailers: string[] | null): void;
   onError?(err: Error): void;
@@ -329,8 +335,17 @@ export class UpstreamConnection implements Sweepable {
     }
   };
 
-  /** Runs the response parser over `data`. */
+  /** Runs the response parser over `data`, then tells the handler the read is over. */
   private process(data: Buffer): void {
+    this.parse(data);
+    // A response still under way after this read: the handler may flush what it held back
+    // to coalesce (the head, waiting for the body of the same read).
+    const r = this.req;
+    if (r !== undefined && !r.finished && !this.responseDone && this.phase !== HEAD && !this.dead) r.handler.onReadEnd?.();
+  }
+
+  /** Runs the response parser over `data`. */
+  private parse(data: Buffer): void {
     let pos = 0;
     while (pos < data.length && !this.dead) {
       const r = this.req;

@@ -102,7 +102,8 @@ export class Http1Response {
    * The head from a target's head bytes: its kept header lines (hop-by-hop and its
    * x-amzn-requestid flagged by the reader) copied as they are, then `x-amzn-requestid:
    * <requestId>` and the engine's framing, as `writeHead` would write them. `head` is read
-   * now and not kept.
+   * now and not kept. Held until the body's first piece, `end()` or `flushHeld()`, which the
+   * caller owes when it returns to the event loop with the response unfinished (no tick).
    */
   writeHeadBytes(head: ResponseHeadBytes, requestId: string): this {
     if (this.headSent || this.finished) return this;
@@ -132,7 +133,8 @@ export class Http1Response {
     out[at++] = 0x0a;
     this.headBuf = out;
     this.headFill = at;
-    process.nextTick(flushLater, this);
+    // No flush tick: the caller (Exchange, for the HTTP/1.1 pools) calls `flushHeld` when a
+    // read from the target ends with the response unfinished (DispatchHandler.onReadEnd).
     return this;
   }
 
@@ -234,7 +236,10 @@ export class Http1Response {
     socket.write(body);
   }
 
-  /** Next tick after writeHead: what is held goes out, and the socket is uncorked. */
+  /**
+   * What is held goes out, and the socket is uncorked: on the tick after `writeHead`, or when
+   * the caller of `writeHeadBytes` says the target's read ended before the response did.
+   */
   flushHeld(): void {
     if (this.finished) return;
     if (this.pendingHead !== undefined || this.headBuf !== undefined) this.streamOn();
@@ -263,6 +268,19 @@ export class Http1Response {
 
   on(event: 'drain' | 'close', listener: Listener): this {
     return this.once(event, listener);
+  }
+
+  /**
+   * Removes a 'close' listener. An exchange that ends its response takes its listener off
+   * first: with none left, `end()` schedules no tick to emit 'close' to nobody.
+   */
+  off(event: 'close', listener: Listener): this {
+    const ls = this.closeListeners;
+    if (ls === undefined) return this;
+    const i = ls.indexOf(listener);
+    if (i >= 0) ls.splice(i, 1);
+    if (ls.length === 0) this.closeListeners = undefined;
+    return this;
   }
 
   /** The socket drained: 'drain' listeners run once. */
