@@ -64,11 +64,13 @@ interface Run {
 const SERVICE = { id: 'svc-1', arn: 'arn:svc' } as unknown as ServiceEntry;
 const GROUP = { id: 'tg-1', arn: 'arn:tg' } as unknown as TargetGroupEntry;
 
-/** One request from a client speaking `request` through Exchange to the target. */
-async function proxy(pool: Http1Pool, request: string, bytes: boolean): Promise<Run> {
-  let record: AccessLogRecord | undefined;
+/**
+ * A client connection (a socket stand-in) whose requests go through Exchange and `pool`;
+ * `bytes` false hides the response's byte method (the string path).
+ */
+function clientThrough(pool: Http1Pool, bytes: boolean, requestId: string, onRecord: (r: AccessLogRecord) => void): FakeSocket {
   const ctx: ExchangeContext = {
-    accessLog: { write: (r) => { record = r; }, close: () => Promise.resolve() },
+    accessLog: { write: onRecord, close: () => Promise.resolve() },
     metrics: { requestStarted: () => undefined, requestFinished: () => undefined },
     now: () => 1_000,
   };
@@ -77,11 +79,18 @@ async function proxy(pool: Http1Pool, request: string, bytes: boolean): Promise<
     // The string path: the same engine response without its byte method.
     const target: Http1Response = bytes ? res : withoutBytes(res);
     const ex = new Exchange(ctx, req, target);
-    ex.requestId = 'req-123';
+    ex.requestId = requestId;
     ex.service = SERVICE;
     ex.targetGroup = GROUP;
     ex.forward(pool, { path: req.url, method: req.method, headers: ['host', 'svc'] });
   });
+  return s;
+}
+
+/** One request from a client speaking `request` through Exchange to the target. */
+async function proxy(pool: Http1Pool, request: string, bytes: boolean): Promise<Run> {
+  let record: AccessLogRecord | undefined;
+  const s = clientThrough(pool, bytes, 'req-123', (r) => { record = r; });
   s.push(Buffer.from(request, 'latin1'));
   const deadline = Date.now() + 5_000;
   while (record === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
@@ -195,19 +204,7 @@ describe('gateway: a target\'s head passed through as bytes', () => {
     closers.push(() => new Promise<void>((r) => { release(); server.close(() => r()); }));
     const pool = new Http1Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     closers.push(() => pool.destroy());
-    const ctx: ExchangeContext = {
-      accessLog: { write: () => undefined, close: () => Promise.resolve() },
-      metrics: { requestStarted: () => undefined, requestFinished: () => undefined },
-      now: () => 1_000,
-    };
-    const s = new FakeSocket();
-    serveHttp1(s as unknown as Socket, (req, res) => {
-      const ex = new Exchange(ctx, req, res);
-      ex.requestId = 'req-1';
-      ex.service = SERVICE;
-      ex.targetGroup = GROUP;
-      ex.forward(pool, { path: req.url, method: req.method, headers: ['host', 'svc'] });
-    });
+    const s = clientThrough(pool, true, 'req-1', () => undefined);
     s.push(Buffer.from(GET11, 'latin1'));
     const head = 'HTTP/1.1 200 OK\r\nDate: D\r\nContent-Length: 10\r\nx-amzn-requestid: req-1\r\n\r\nhello';
     const deadline = Date.now() + 5_000;
