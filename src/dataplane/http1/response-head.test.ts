@@ -107,7 +107,6 @@ describe('http1 response head in bytes (differential against parseResponseHead)'
     assert.deepEqual(viaBytes(head, into), viaString(head));
     assert.equal(into.hasDate, true);
     assert.equal(into.runCount, 1, 'the kept lines are one run');
-    assert.deepEqual([...into.dropped.subarray(0, into.count)], [0, 0, 0, 0, 1]);
     assert.equal(into.buf.toString('latin1', into.runs[0]!, into.runs[1]!), 'Server: t\r\nDate: d\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n');
   });
 

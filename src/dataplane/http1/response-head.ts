@@ -19,8 +19,8 @@ import { BODY_CHUNKED, BODY_CLOSE, type Framing, HttpParseError, latin1, noteFra
  * from string lists).
  */
 
-/** Per header line in `lines`: name start, colon, value start, value end, line end (its CR). */
-const LINE_INTS = 5;
+/** Per header line in `lines`: name start, colon, value start, value end. */
+const LINE_INTS = 4;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -51,8 +51,6 @@ export class ResponseHeadBytes {
   headerBytes = 0;
   /** Spans of the header lines (LINE_INTS per line). */
   lines = new Int32Array(32 * LINE_INTS);
-  /** 1 for a line the proxy drops. */
-  dropped = new Uint8Array(32);
   /** Runs of kept lines, each with its CRLF: [from, to) pairs into `buf`, or [~line, 0] for a line to rewrite (see addLine). */
   runs = new Int32Array(16);
   runCount = 0;
@@ -82,14 +80,11 @@ export class ResponseHeadBytes {
     this.buf = EMPTY;
   }
 
-  /** Room for line `i` (grown by doubling; kept for the connection's life). */
+  /** Room for more lines (grown by doubling; kept for the connection's life). */
   private grow(): void {
     const lines = new Int32Array(this.lines.length * 2);
     lines.set(this.lines);
     this.lines = lines;
-    const dropped = new Uint8Array(this.dropped.length * 2);
-    dropped.set(this.dropped);
-    this.dropped = dropped;
   }
 
   /**
@@ -100,11 +95,10 @@ export class ResponseHeadBytes {
    */
   addLine(nameStart: number, colon: number, vs: number, ve: number, lineEnd: number, drop: boolean, canonical: boolean): void {
     const i = this.count;
-    if (i === this.dropped.length) this.grow();
+    if ((i + 1) * LINE_INTS > this.lines.length) this.grow();
     const o = i * LINE_INTS;
     const l = this.lines;
-    l[o] = nameStart; l[o + 1] = colon; l[o + 2] = vs; l[o + 3] = ve; l[o + 4] = lineEnd;
-    this.dropped[i] = drop ? 1 : 0;
+    l[o] = nameStart; l[o + 1] = colon; l[o + 2] = vs; l[o + 3] = ve;
     this.count = i + 1;
     this.headerBytes += colon - nameStart + ve - vs + 4;
     if (drop) return;
