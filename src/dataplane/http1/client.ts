@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { ChunkedDecoder } from './chunked.js';
-import { headEnd, HttpParseError, latin1, parseResponseHead, type ResponseHead } from './head.js';
+import { headEnd, HttpParseError, latin1 } from './head.js';
 import { readResponseHead, ResponseHeadBytes } from './response-head.js';
 import { sweeper, type Sweepable } from './sweeper.js';
 import { upstreamError, UpstreamRequest } from './upstream-request.js';
@@ -257,7 +257,7 @@ export class UpstreamConnection implements Sweepable {
   private dead = false;
   private responseDone = false;
   private timeoutCode = 'UND_ERR_HEADERS_TIMEOUT';
-  /** The byte-level head scratch, made on the first response for an `onResponseHead` handler. */
+  /** The response head reader's scratch (response-head.ts), made on the first response. */
   private headBytes: ResponseHeadBytes | undefined = undefined;
 
   constructor(private readonly pool: Http1Pool, readonly socket: Socket) {
@@ -358,17 +358,10 @@ export class UpstreamConnection implements Sweepable {
           this.buf = pos === 0 ? data : data.subarray(pos);
           return;
         }
-        // Handlers that take bytes get the head read in place; others a parsed string head.
-        const h = r.handler;
-        const bytes = h.onResponseHead !== undefined ? (this.headBytes ??= new ResponseHeadBytes()) : undefined;
-        let head: ResponseHead | ResponseHeadBytes;
+        // One reader for every handler: the head is checked in place on the bytes.
+        const head = (this.headBytes ??= new ResponseHeadBytes());
         try {
-          if (bytes !== undefined) {
-            readResponseHead(data, pos, end, bytes);
-            head = bytes;
-          } else {
-            head = parseResponseHead(latin1(data, pos, end));
-          }
+          readResponseHead(data, pos, end, head);
         } catch (err) {
           if (err instanceof HttpParseError) return this.protocolError(err);
           throw err;
@@ -395,14 +388,12 @@ export class UpstreamConnection implements Sweepable {
         }
         this.timeoutCode = 'UND_ERR_BODY_TIMEOUT';
         this.deadline = r.bodyTimeout > 0 ? Date.now() + r.bodyTimeout : Infinity;
-        let go: boolean | undefined;
-        if (bytes !== undefined) {
-          go = h.onResponseHead!(bytes, this.resume);
-          bytes.release();
-        } else {
-          const sh = head as ResponseHead;
-          go = h.onHeaders?.(sh.status, sh.rawHeaders, this.resume, sh.reason);
-        }
+        // Handlers that take bytes get them; others (undici's interface) a header list.
+        const h = r.handler;
+        const go = h.onResponseHead !== undefined
+          ? h.onResponseHead(head, this.resume)
+          : h.onHeaders?.(head.status, head.rawHeaders(), this.resume, head.reason());
+        head.release();
         if (go === false) this.pause();
         if (this.responseDone) { this.complete(null); continue; }
         continue;

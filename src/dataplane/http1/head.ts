@@ -104,7 +104,11 @@ export function parseRequestHead(head: string): RequestHead {
   };
 }
 
-/** Reads a response head (status line and headers). */
+/**
+ * Reads a response head (status line and headers) from its string. The definition the
+ * HTTP/1.1 pool's byte reader (response-head.ts) is held to by a differential test; the pool
+ * itself reads heads in place.
+ */
 export function parseResponseHead(head: string): ResponseHead {
   let eol = head.indexOf('\r\n');
   if (eol < 0) eol = head.length;

@@ -1,11 +1,12 @@
 import { BODY_CHUNKED, BODY_CLOSE, type Framing, HttpParseError, latin1, noteFraming, responseBody, TCHAR, VCHAR } from './head.js';
 
 /**
- * A target's response head read straight from the socket's bytes, for the proxy path: the
- * HTTP/1.1 pool validates the head and records spans into a scratch object it keeps per
+ * A target's response head read straight from the socket's bytes: the HTTP/1.1 pool
+ * validates every head this way and records spans into a scratch object it keeps per
  * connection, so a proxied response costs one scan of the head and no string per header.
  * The gateway's response (Http1Response.writeHeadBytes) then copies the kept header lines
- * as bytes, usually in one to three contiguous runs.
+ * as bytes, usually in one to three contiguous runs; handlers that want undici's header
+ * list get `rawHeaders()`.
  *
  * The rules are exactly `parseResponseHead`'s (head.ts: same checks, same `HttpParseError`
  * codes, same framing and close decisions); response-head.test.ts holds the two side by side
