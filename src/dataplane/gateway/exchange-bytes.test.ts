@@ -149,7 +149,10 @@ describe('gateway: a target\'s head passed through as bytes', () => {
       assert.equal(viaBytes.wire, viaStrings.wire);
       assert.equal(viaBytes.record.bytesSent, viaStrings.record.bytesSent);
       assert.equal(viaBytes.record.responseCode, viaStrings.record.responseCode);
-      assert.ok(viaBytes.writes <= viaStrings.writes, `${viaBytes.writes} writes vs ${viaStrings.writes}`);
+      // Coalesced: at most one write per read from the target (a piece over 64 KB takes more
+      // than one; the target's close is an event too), whatever the reads' timing.
+      const reads = answer.reduce((n, p) => n + Math.max(1, Math.ceil(p.length / 65536)), 0);
+      assert.ok(viaBytes.writes <= reads && viaStrings.writes <= reads, `${viaBytes.writes} and ${viaStrings.writes} writes for ${reads} reads`);
     });
   }
 

@@ -17,18 +17,16 @@ import type { Http1Connection } from './server.js';
  * Lambda responses by lambda/response.ts, the rest are Trellis's constants or the client's
  * own validated request id), and a per-header scan here cost ~1% of a proxied request.
  *
- * Writes are coalesced: the head is held (not written) until the first body piece, `end()`
- * or the next tick. A response whose body is one piece of up to 64 KB — nearly every proxied
- * response — leaves as ONE Buffer in one `write` (head and body copied together): one call
- * through the socket's Writable machinery instead of a cork, three buffered writes, an
- * uncork and a `writev`. Anything else (chunked framing, a second piece, a larger piece)
- * corks the socket, writes the head and streams on, uncorked at `end()` or on the next tick.
- *
- * A proxied target's head comes as bytes (`writeHeadBytes`, response-head.ts): the head is
- * built as a Buffer — the cached status line, the target's kept header lines copied as they
- * arrived (no string per header, no rope to flatten), `x-amzn-requestid`, then the same
- * framing lines as `writeHead` — with room after it for a Content-Length body of up to
- * 64 KB, which `write` copies in (in one piece or several), so `end()` writes ONE Buffer.
+ * The head is built as one Buffer — the status line (cached per status), the header lines
+ * (from the list, or for a proxied target's head its kept lines copied as they arrived:
+ * `writeHeadBytes`, response-head.ts, no string per header), the framing lines — with room
+ * after it for a Content-Length body of up to 64 KB or a chunked body's last chunk, and held
+ * (not written) until the body's first piece that does not fit, `end()`, or the flush: the
+ * next tick after `writeHead`, the caller's `flushHeld()` after `writeHeadBytes`. So a
+ * response whose body fits — nearly every proxied response — leaves as ONE Buffer in one
+ * `write`: one call through the socket's Writable machinery instead of a cork, several
+ * buffered writes, an uncork and a `writev`. Anything else (chunked framing, a larger body)
+ * corks the socket, writes the head and streams on, uncorked at `end()` or at the flush.
  */
 
 /** Largest body piece copied into the head's Buffer (larger ones are written as they are). */
@@ -46,13 +44,11 @@ export class Http1Response {
   private headSent = false;
   private finished = false;
   private trailers: Record<string, string> | undefined;
-  /** The head, built but not yet written (see the class comment). */
-  private pendingHead: string | undefined;
-  /** The first body piece, held to leave with the head. */
-  private pendingBody: Buffer | undefined;
-  /** The head built as bytes (writeHeadBytes), not yet written: `[0, headFill)` is filled, the rest is room for the body. */
+  /** The head, built but not yet written: `[0, headFill)` is filled, the rest is room for the body (see the class comment). */
   private headBuf: Buffer | undefined;
   private headFill = 0;
+  /** A body piece that did not fit the room, held to leave with the head. */
+  private pendingBody: Buffer | undefined;
   /** The socket was corked by this response and not yet uncorked. */
   private corked = false;
   private closeListeners: Listener[] | undefined;
@@ -73,8 +69,8 @@ export class Http1Response {
     if (this.headSent || this.finished) return this;
     this.headSent = true;
     const bodyless = this.isHead || status === 204 || status === 304 || status < 200;
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    let hasLength = false;
+    let lines = '';
+    let length = -1;
     let hasDate = false;
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const name = headers[i]!;
@@ -82,18 +78,19 @@ export class Http1Response {
       const n = name.length;
       if (n === 14 || n === 17 || n === 10 || n === 4) {
         const lower = name.toLowerCase();
-        if (lower === 'content-length') hasLength = true;
+        if (lower === 'content-length') length = Number(value);
         else if (lower === 'transfer-encoding' || lower === 'connection' || lower === 'keep-alive') continue;
         else if (lower === 'date') hasDate = true;
       }
-      head += name + ': ' + value + '\r\n';
+      lines += name + ': ' + value + '\r\n';
     }
-    if (!hasDate) head += 'date: ' + httpDate() + '\r\n';
-    this.frame(hasLength, bodyless);
-    if (this.framing === CHUNKED) head += 'transfer-encoding: chunked\r\n';
-    if (!this.keepAlive) head += 'connection: close\r\n';
-    else if (this.version === '1.0') head += 'connection: keep-alive\r\n';
-    this.pendingHead = head + '\r\n';
+    this.frame(length !== -1, bodyless);
+    const date = hasDate ? undefined : dateLine();
+    const out = this.allocHead(status, lines.length + (date === undefined ? 0 : date.length), length);
+    let at = put(statusLine(status), out, 0);
+    at += writeLatin1(out, lines, at);
+    if (date !== undefined) at += put(date, out, at);
+    this.closeHead(out, at);
     process.nextTick(flushLater, this);
     return this;
   }
@@ -109,33 +106,49 @@ export class Http1Response {
     if (this.headSent || this.finished) return this;
     this.headSent = true;
     const status = head.status;
-    const bodyless = this.isHead || status === 204 || status === 304 || status < 200;
-    this.frame(head.contentLength >= 0, bodyless);
-    const line = statusLine(status);
+    this.frame(head.contentLength >= 0, this.isHead || status === 204 || status === 304 || status < 200);
     const date = head.hasDate ? undefined : dateLine();
-    const framingLine = this.framing === CHUNKED ? TE_CHUNKED : undefined;
-    const connLine = !this.keepAlive ? CONN_CLOSE : this.version === '1.0' ? CONN_KEEP_ALIVE : undefined;
-    const size = line.length + head.keptBytes + REQUEST_ID.length + requestId.length + 2 + (date === undefined ? 0 : date.length)
-      + (framingLine === undefined ? 0 : framingLine.length) + (connLine === undefined ? 0 : connLine.length) + 2;
-    // Room for the body (Content-Length up to 64 KB) or a chunked body's last chunk.
-    const room = this.framing === LENGTH ? (head.contentLength <= COALESCE_MAX ? head.contentLength : 0) : this.framing === CHUNKED ? LAST_CHUNK_BYTES : 0;
-    const out = Buffer.allocUnsafe(size + room);
-    let at = put(line, out, 0);
+    const lines = head.keptBytes + REQUEST_ID.length + requestId.length + 2 + (date === undefined ? 0 : date.length);
+    const out = this.allocHead(status, lines, head.contentLength);
+    let at = put(statusLine(status), out, 0);
     at += head.copyKept(out, at);
     at += put(REQUEST_ID, out, at);
     at += writeLatin1(out, requestId, at);
     out[at++] = 0x0d;
     out[at++] = 0x0a;
     if (date !== undefined) at += put(date, out, at);
-    if (framingLine !== undefined) at += put(framingLine, out, at);
-    if (connLine !== undefined) at += put(connLine, out, at);
+    this.closeHead(out, at);
+    return this;
+  }
+
+  /**
+   * A Buffer for the head: the status line, `lines` bytes of header lines, the framing lines
+   * and the blank line, then room for a Content-Length body of up to 64 KB or a chunked
+   * body's last chunk (after `frame`).
+   */
+  private allocHead(status: number, lines: number, contentLength: number): Buffer {
+    const conn = this.connectionLine();
+    const size = statusLine(status).length + lines + (this.framing === CHUNKED ? TE_CHUNKED.length : 0)
+      + (conn === undefined ? 0 : conn.length) + 2;
+    const room = this.framing === LENGTH ? (contentLength >= 0 && contentLength <= COALESCE_MAX ? contentLength : 0)
+      : this.framing === CHUNKED ? LAST_CHUNK_BYTES : 0;
+    return Buffer.allocUnsafe(size + room);
+  }
+
+  /** Writes the framing lines and the blank line at `at`; the head is held from here. */
+  private closeHead(out: Buffer, at: number): void {
+    if (this.framing === CHUNKED) at += put(TE_CHUNKED, out, at);
+    const conn = this.connectionLine();
+    if (conn !== undefined) at += put(conn, out, at);
     out[at++] = 0x0d;
     out[at++] = 0x0a;
     this.headBuf = out;
     this.headFill = at;
-    // No flush tick: the caller (Exchange, for the HTTP/1.1 pools) calls `flushHeld` when a
-    // read from the target ends with the response unfinished (DispatchHandler.onReadEnd).
-    return this;
+  }
+
+  /** `connection: close` when the connection ends after this response, `keep-alive` for a 1.0 client that keeps it. */
+  private connectionLine(): Buffer | undefined {
+    return !this.keepAlive ? CONN_CLOSE : this.version === '1.0' ? CONN_KEEP_ALIVE : undefined;
   }
 
   /** The body's framing from what the head says; the response's keep-alive follows. */
@@ -165,12 +178,6 @@ export class Http1Response {
         if (chunk.length <= COALESCE_MAX) { this.pendingBody = chunk; return true; }
       }
       this.streamOn();
-    } else if (this.pendingHead !== undefined) {
-      if (this.pendingBody === undefined && this.framing !== CHUNKED && chunk.length <= COALESCE_MAX) {
-        this.pendingBody = chunk;
-        return true;
-      }
-      this.streamOn();
     }
     const socket = this.conn.socket;
     if (this.framing !== CHUNKED) return socket.write(chunk);
@@ -185,10 +192,9 @@ export class Http1Response {
     if (data !== undefined && data.length !== 0) this.write(typeof data === 'string' ? Buffer.from(data) : data);
     this.finished = true;
     const socket = this.conn.socket;
-    const head = this.pendingHead;
     const hb = this.headBuf;
     if (hb !== undefined) {
-      // The proxied case: head and body (or last chunk) in the one Buffer.
+      // The common case: head and body (or last chunk) in the one Buffer, one write.
       this.headBuf = undefined;
       let fill = this.headFill;
       let tail: Buffer | undefined = this.pendingBody;
@@ -200,13 +206,6 @@ export class Http1Response {
       }
       const out = fill === hb.length ? hb : hb.subarray(0, fill);
       socket.write(tail === undefined ? out : Buffer.concat([out, tail]));
-    } else if (head !== undefined) {
-      // The common case: the whole response in one write.
-      this.pendingHead = undefined;
-      const body = this.pendingBody;
-      this.pendingBody = undefined;
-      if (body !== undefined) socket.write(joined(head, body));
-      else socket.write(this.framing === CHUNKED ? head + lastChunk(this.trailers) : head, 'latin1');
     } else {
       if (this.framing === CHUNKED) socket.write(lastChunk(this.trailers), 'latin1');
       if (this.corked) { this.corked = false; socket.uncork(); }
@@ -222,14 +221,9 @@ export class Http1Response {
   private streamOn(): void {
     const socket = this.conn.socket;
     if (!this.corked) { this.corked = true; socket.cork(); }
-    const hb = this.headBuf;
-    if (hb !== undefined) {
-      this.headBuf = undefined;
-      socket.write(this.headFill === hb.length ? hb : hb.subarray(0, this.headFill));
-    } else {
-      socket.write(this.pendingHead!, 'latin1');
-      this.pendingHead = undefined;
-    }
+    const hb = this.headBuf!;
+    this.headBuf = undefined;
+    socket.write(this.headFill === hb.length ? hb : hb.subarray(0, this.headFill));
     const body = this.pendingBody;
     if (body === undefined) return;
     this.pendingBody = undefined;
@@ -242,7 +236,7 @@ export class Http1Response {
    */
   flushHeld(): void {
     if (this.finished) return;
-    if (this.pendingHead !== undefined || this.headBuf !== undefined) this.streamOn();
+    if (this.headBuf !== undefined) this.streamOn();
     if (this.corked) { this.corked = false; this.conn.socket.uncork(); }
   }
 
@@ -315,15 +309,6 @@ function flushLater(res: Http1Response): void {
   res.flushHeld();
 }
 
-/** The head (latin1) and the first body piece in one Buffer. */
-function joined(head: string, body: Buffer): Buffer {
-  const n = head.length;
-  const out = Buffer.allocUnsafe(n + body.length);
-  out.write(head, 0, n, 'latin1');
-  body.copy(out, n);
-  return out;
-}
-
 const latin1Bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const REQUEST_ID = latin1Bytes('x-amzn-requestid: ');
 /** `0\r\n\r\n`: a chunked body's end without trailers. */
@@ -356,27 +341,15 @@ function statusLine(status: number): Buffer {
   return statusLines[status] ??= latin1Bytes(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`);
 }
 
-let dateLineSecond = -1;
+let dateSecond = -1;
 let dateLineBytes = latin1Bytes('');
-/** `date: <IMF-fixdate>\r\n` of now, as bytes, built once per second. */
+/** `date: <IMF-fixdate of now>\r\n` as bytes, built once per second. */
 function dateLine(): Buffer {
-  const text = httpDate();
-  if (dateSecond !== dateLineSecond) {
-    dateLineSecond = dateSecond;
-    dateLineBytes = latin1Bytes('date: ' + text + '\r\n');
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateLineBytes = latin1Bytes(`date: ${new Date(now).toUTCString()}\r\n`);
   }
   return dateLineBytes;
-}
-
-let dateSecond = -1;
-let dateText = '';
-/** The IMF-fixdate of now, formatted once per second. */
-function httpDate(): string {
-  const now = Date.now();
-  const s = Math.floor(now / 1000);
-  if (s !== dateSecond) {
-    dateSecond = s;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
 }

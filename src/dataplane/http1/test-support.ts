@@ -18,6 +18,12 @@ export class FakeSocket extends Duplex {
     cb();
   }
 
+  /** What a corked socket flushes at once, counted as one write (as a net.Socket's writev). */
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.out.push(Buffer.concat(chunks.map((c) => c.chunk)));
+    cb();
+  }
+
   override _read(): void {}
 
   setNoDelay(): this {
