@@ -110,7 +110,7 @@ export class RequestPath {
     if (ex.identity !== undefined && ex.identity.length !== 0) h.push(...ex.identity);
     const timeout = svc.idleTimeoutSeconds * 1000;
     const opts: DispatchOptions = {
-      path: ex.path, method: ex.req.method!, headers: h, routeHeaders: routeHeadersOf(vpc, net, svc, listener, ex.listenerPort, tg),
+      path: ex.path, method: ex.req.method!, headers: h, routeHeaders: routeHeadersOf(vpc, net, svc, listener, tg),
       body: ex.hasBody ? requestBody(ex.req) : null, headersTimeout: timeout, bodyTimeout: timeout,
     };
     ex.forward(isLambda ? this.lambda.dispatcherFor(target) : this.pools.poolFor(tg, target), opts);
@@ -123,7 +123,6 @@ interface RouteEntry {
   readonly net: ServiceNetworkEntry;
   readonly svc: ServiceEntry;
   readonly listener: ListenerEntry;
-  readonly port: number;
   readonly headers: RouteHeaders;
 }
 
@@ -135,23 +134,24 @@ const routeHeaderCache = new WeakMap<TargetGroupEntry, RouteEntry[]>();
  * The Lattice headers whose values depend only on the route (LATTICE.md §2.9): the
  * forwarded port and proto, the source VPC, `x-amzn-lattice-network` and
  * `x-amzn-lattice-target`. Snapshot entries are immutable, so they are built once per route
- * (VPC, network, service, listener and port, group) instead of once per request, and kept
+ * (VPC, network, service, listener, group) instead of once per request, and kept
  * beside the group's entry (dropped with the snapshot that held it).
  */
-function routeHeadersOf(vpc: VpcEntry, net: ServiceNetworkEntry, svc: ServiceEntry, listener: ListenerEntry, port: number, tg: TargetGroupEntry): RouteHeaders {
+function routeHeadersOf(vpc: VpcEntry, net: ServiceNetworkEntry, svc: ServiceEntry, listener: ListenerEntry, tg: TargetGroupEntry): RouteHeaders {
   let routes = routeHeaderCache.get(tg);
   if (routes === undefined) routeHeaderCache.set(tg, (routes = []));
   for (const r of routes) {
-    if (r.vpc === vpc && r.net === net && r.svc === svc && r.listener === listener && r.port === port) return r.headers;
+    if (r.vpc === vpc && r.net === net && r.svc === svc && r.listener === listener) return r.headers;
   }
   const headers = new RouteHeaders([
-    'x-forwarded-port', String(port),
+    // The listener was found by the request's port (listenerOn), so its port is that port.
+    'x-forwarded-port', String(listener.port),
     'x-forwarded-proto', listener.protocol === 'HTTPS' ? 'https' : 'http',
     'x-amzn-source-vpc', vpc.vpcId,
     'x-amzn-lattice-network', `SourceVpcArn=${vpc.vpcArn}`,
     'x-amzn-lattice-target', `ServiceArn=${svc.arn};ServiceNetworkArn=${net.arn};TargetGroupArn=${tg.arn}`,
   ]);
   if (routes.length === ROUTES_PER_GROUP) routes.shift();
-  routes.push({ vpc, net, svc, listener, port, headers });
+  routes.push({ vpc, net, svc, listener, headers });
   return headers;
 }
