@@ -8,7 +8,7 @@ import type { AuthExchange } from '../auth/gate.js';
 import type { AccessLogRecord, AccessLogSink, RequestMetrics, RequestOutcome } from '../contracts.js';
 import { classifyUpstreamError } from '../upstream/errors.js';
 import type { DownstreamRequest, DownstreamResponse, DownstreamSocket } from './downstream.js';
-import { responseHeaders, type ScannedHeaders } from './headers.js';
+import { responseHeaders, responseHeadSize, type ScannedHeaders } from './headers.js';
 import { newRequestId } from './request-id.js';
 
 /** What an exchange needs from the data plane around it (one object, shared by all). */
@@ -184,7 +184,7 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
     this.resume = resume;
     this.status = head.status;
     const id = this.requestId!;
-    this.responseBytes = head.headerBytes + id.length + 20;
+    this.responseBytes = responseHeadSize(head.headerBytes, id);
     this.headersSent = true;
     res.writeHeadBytes(head, id);
     return true;

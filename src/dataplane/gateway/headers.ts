@@ -1,3 +1,5 @@
+import { RESPONSE_HEADERS_NOT_FORWARDED } from '../http1/index.js';
+
 /**
  * Request and response header handling of the proxy (LATTICE.md §2.9), on flat
  * [name, value, …] lists as the engines hand them over: no header objects.
@@ -85,8 +87,7 @@ function withoutListed(headers: string[], tokens: string): string[] {
   return out;
 }
 
-/** The same set is flagged in bytes by http1/response-head.ts (the HTTP/1.1 pools' byte path). */
-const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-amzn-requestid']);
+const HOP_BY_HOP_RESPONSE = new Set(RESPONSE_HEADERS_NOT_FORWARDED);
 const RESPONSE_NAME_LENGTHS = new Set([...HOP_BY_HOP_RESPONSE].map((n) => n.length));
 
 /**
@@ -108,6 +109,14 @@ export function responseHeaders(raw: readonly (string | Buffer)[], requestId: st
     out.push(name, value);
   }
   out.push('x-amzn-requestid', requestId);
-  sizeOut[0] = bytes + requestId.length + 20;
+  sizeOut[0] = responseHeadSize(bytes, requestId);
   return out;
+}
+
+/**
+ * The access log's count of a response head: the target's header bytes (name + value + 4 per
+ * header, all of them) plus our x-amzn-requestid line. One formula for the list and byte paths.
+ */
+export function responseHeadSize(targetHeaderBytes: number, requestId: string): number {
+  return targetHeaderBytes + requestId.length + 20;
 }

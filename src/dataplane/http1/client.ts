@@ -72,6 +72,12 @@ export class RouteHeaders {
   }
 }
 
+/** Every header of a dispatch as one flat list: `headers`, then the route's (dispatchers that take lists). */
+export function headerList(opts: DispatchOptions): readonly string[] {
+  const own: readonly string[] = Array.isArray(opts.headers) ? opts.headers as readonly string[] : [];
+  return opts.routeHeaders === undefined ? own : [...own, ...opts.routeHeaders.list];
+}
+
 /** undici's legacy dispatch handler, as Exchange implements it. */
 export interface DispatchHandler {
   onConnect?(abort: (err?: Error) => void): void;

@@ -6,8 +6,8 @@ export { serveHttp1, type Http1Handler, type Http1ServerOptions } from './server
 export { Http1Request } from './request.js';
 export { Http1Response } from './response.js';
 export {
-  Http1Pool, RouteHeaders, upstreamError, type DispatchHandler, type DispatchOptions, type Http1PoolOptions, type UpstreamDispatcher,
+  headerList, Http1Pool, RouteHeaders, upstreamError, type DispatchHandler, type DispatchOptions, type Http1PoolOptions, type UpstreamDispatcher,
 } from './client.js';
 export { HttpParseError, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './head.js';
 export { ChunkedDecoder } from './chunked.js';
-export { readResponseHead, ResponseHeadBytes } from './response-head.js';
+export { readResponseHead, RESPONSE_HEADERS_NOT_FORWARDED, ResponseHeadBytes } from './response-head.js';

@@ -142,19 +142,26 @@ export class ResponseHeadBytes {
   }
 }
 
+/**
+ * Response headers a proxy does not pass on: hop-by-hop (RFC 9110 §7.6.1; the engine frames
+ * the response itself) and the target's x-amzn-requestid, which gives way to the request's.
+ * The one list: gateway/headers.ts drops the same names from string lists.
+ */
+export const RESPONSE_HEADERS_NOT_FORWARDED: readonly string[] = [
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-amzn-requestid',
+];
+
 const lower = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const CONTENT_LENGTH = lower('content-length');
 const TRANSFER_ENCODING = lower('transfer-encoding');
 const CONNECTION = lower('connection');
 const KEEP_ALIVE = lower('keep-alive');
-const PROXY_CONNECTION = lower('proxy-connection');
-const X_AMZN_REQUESTID = lower('x-amzn-requestid');
-const TE = lower('te');
-const TRAILER = lower('trailer');
-const UPGRADE = lower('upgrade');
 const DATE = lower('date');
 const CHUNKED = lower('chunked');
 const CLOSE = lower('close');
+/** RESPONSE_HEADERS_NOT_FORWARDED as bytes, by name length. */
+const DROPPED_BY_LENGTH: (Uint8Array[] | undefined)[] = [];
+for (const name of RESPONSE_HEADERS_NOT_FORWARDED) (DROPPED_BY_LENGTH[name.length] ??= []).push(lower(name));
 
 /**
  * Whether `buf[from, from + lit.length)` equals the lower-case ASCII `lit`, ignoring case.
@@ -178,15 +185,14 @@ const N_CONNECTION = 5;
 /** What a header name is to the proxy, by length first (most names match no length). */
 function kindOf(buf: Buffer, from: number, len: number): number {
   switch (len) {
-    case 2: return eqLower(buf, from, len, TE) ? DROP : OTHER;
-    case 4: return eqLower(buf, from, len, DATE) ? N_DATE : OTHER;
-    case 7: return eqLower(buf, from, len, TRAILER) || eqLower(buf, from, len, UPGRADE) ? DROP : OTHER;
-    case 10: return eqLower(buf, from, len, CONNECTION) ? N_CONNECTION : eqLower(buf, from, len, KEEP_ALIVE) ? DROP : OTHER;
-    case 14: return eqLower(buf, from, len, CONTENT_LENGTH) ? N_CONTENT_LENGTH : OTHER;
-    case 16: return eqLower(buf, from, len, X_AMZN_REQUESTID) || eqLower(buf, from, len, PROXY_CONNECTION) ? DROP : OTHER;
-    case 17: return eqLower(buf, from, len, TRANSFER_ENCODING) ? N_TRANSFER_ENCODING : OTHER;
-    default: return OTHER;
+    case 4: if (eqLower(buf, from, len, DATE)) return N_DATE; break;
+    case 10: if (eqLower(buf, from, len, CONNECTION)) return N_CONNECTION; break;
+    case 14: if (eqLower(buf, from, len, CONTENT_LENGTH)) return N_CONTENT_LENGTH; break;
+    case 17: if (eqLower(buf, from, len, TRANSFER_ENCODING)) return N_TRANSFER_ENCODING; break;
   }
+  const dropped = DROPPED_BY_LENGTH[len];
+  if (dropped !== undefined) for (const name of dropped) if (eqLower(buf, from, len, name)) return DROP;
+  return OTHER;
 }
 
 /**

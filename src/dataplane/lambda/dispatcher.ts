@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { LambdaTargetEntry, TargetEntry } from '../../config/index.js';
 import type { Principal } from '../../iam/index.js';
-import type { DispatchHandler, DispatchOptions, UpstreamDispatcher } from '../http1/index.js';
+import { headerList, type DispatchHandler, type DispatchOptions, type UpstreamDispatcher } from '../http1/index.js';
 import { buildV1Event, buildV2Event, type LambdaRequest } from './events.js';
 import { HttpInvoker } from './http-invoker.js';
 import type { InvokeResult, LambdaInvoker } from './invoker.js';
@@ -77,7 +77,7 @@ class LambdaFunctionDispatcher implements UpstreamDispatcher {
     if (body === undefined) return ex.reply(413, 'LambdaRequestTooLarge', 'Request Entity Too Large: the request body is over 6 MB, the Lambda limit');
     ex.onBodySent?.(body.length, body.length);
     const req: LambdaRequest = {
-      method: opts.method, path: opts.path, headers: withRouteHeaders(opts), body,
+      method: opts.method, path: opts.path, headers: headerList(opts), body,
     };
     const requestId = ex.ensureRequestId();
     const event = this.entry.eventVersion === 'V2'
@@ -191,8 +191,3 @@ export function lambdaTargetOf(tg: { readonly targets: readonly TargetEntry[] })
   return tg.targets[0];
 }
 
-/** The request's headers, the route's own (Lattice headers) after them. */
-function withRouteHeaders(opts: DispatchOptions): string[] {
-  const own = Array.isArray(opts.headers) ? opts.headers as string[] : [];
-  return opts.routeHeaders === undefined ? own : [...own, ...opts.routeHeaders.list];
-}

@@ -3,7 +3,7 @@ import {
   connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders,
 } from 'node:http2';
 import type { Readable } from 'node:stream';
-import type { DispatchHandler, DispatchOptions, UpstreamDispatcher } from '../http1/index.js';
+import { headerList, type DispatchHandler, type DispatchOptions, type UpstreamDispatcher } from '../http1/index.js';
 import { sweeper, type Sweepable } from '../http1/sweeper.js';
 
 /**
@@ -280,8 +280,7 @@ class H2Exchange implements Sweepable {
   private requestHeaders(): OutgoingHttpHeaders {
     const o = this.opts;
     const out: OutgoingHttpHeaders = { ':method': o.method, ':path': o.path, ':scheme': this.up.scheme };
-    const own: readonly string[] = Array.isArray(o.headers) ? o.headers as readonly string[] : [];
-    const list = o.routeHeaders === undefined ? own : [...own, ...o.routeHeaders.list];
+    const list = headerList(o);
     for (let i = 0; i + 1 < list.length; i += 2) {
       const name = String(list[i]).toLowerCase();
       const value = String(list[i + 1]);
