@@ -82,48 +82,42 @@ export class FileAccessLogSink implements AccessLogSink {
 
   write(record: AccessLogRecord, destinations: readonly AccessLogDestination[]): void {
     if (this.closed || destinations.length === 0) return;
-    // The line is encoded once, in place, into the first destination's chunk (`encodedInto`:
-    // `line` from `start`, `n` bytes, not yet committed), and copied from there into the
+    // The line is encoded once, in place, at the end of the first destination's buffer
+    // (`encoded`: in its chunk `line` from `at`, `n` bytes), and copied from there into the
     // others' (a record has one or two destinations: the service's and the network's).
-    let encodedInto: LineBuffer | undefined;
+    let encoded: LineBuffer | undefined;
     let line: Buffer | undefined;
-    let start = 0;
+    let at = 0;
     let n = 0;
-    let committed = false;
-    for (let i = 0; i < destinations.length; i++) {
+    for (const destination of destinations) {
       let path: string;
-      let buf: LineBuffer | undefined;
-      let stored = false;
+      let had: LineBuffer | undefined;
+      let buf: LineBuffer;
       try {
-        path = this.resolver.pathFor(destinations[i]!, record);
-        buf = this.pending.get(path);
-        stored = buf !== undefined;
-        if (line === undefined) {
-          buf ??= new LineBuffer();
+        path = this.resolver.pathFor(destination, record);
+        had = this.pending.get(path);
+        buf = had ?? new LineBuffer();
+        if (encoded === undefined) {
           n = encodeRecord(record, buf);
-          encodedInto = buf;
+          encoded = buf;
           line = buf.chunk;
-          start = buf.end;
+          at = buf.end;
         }
       } catch {
         // A record that cannot be written (it should not happen) is counted, never thrown.
         this.dropOne();
         continue;
       }
-      // The size is known once encoded: a dropped line stays uncommitted, to be overwritten
-      // (and a buffer made for it alone is never stored).
+      // The size is known once encoded: a dropped line stays uncommitted, to be overwritten,
+      // and a buffer made for it alone is never stored.
       if (this.pendingBytes + this.inFlightBytes + n > this.maxBacklogBytes) {
         this.dropOne();
         continue;
       }
-      buf ??= new LineBuffer();
-      if (!stored) this.pending.set(path, buf);
-      if (buf === encodedInto && !committed) {
-        buf.commit(n);
-        committed = true;
-      } else {
-        buf.copyIn(line!, start, n);
-      }
+      // The encoded line itself (still uncommitted where it was written), or a copy of it.
+      if (buf === encoded && buf.end === at) buf.commit(n);
+      else buf.copyIn(line!, at, n);
+      if (had === undefined) this.pending.set(path, buf);
       this.pendingBytes += n;
     }
     if (this.pendingBytes >= this.flushBytes && !this.flushSoon) {

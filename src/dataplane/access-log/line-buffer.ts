@@ -3,9 +3,9 @@
  * strings. Why: a line string kept until the next flush (up to 250 ms, thousands of
  * requests) survives young-generation collections and is copied into the old generation,
  * and joining thousands of ~80-piece ropes at flush time walked and copied them again — the
- * two were most of the access log's CPU (bench/access-log/serialize.ts). Encoded into a
- * chunk at `write`, the line string dies young, and the flush hands the chunks to one
- * `writev` as they are.
+ * two were most of the access log's CPU (bench/access-log/serialize.ts). Here a line's bytes
+ * are written into a chunk at `write` (record-bytes.ts encodes in place: `room`, `commit`),
+ * and the flush hands the chunks to one `writev` as they are.
  */
 
 /** Size of one chunk: a few hundred lines, one writev entry. */
@@ -80,25 +80,10 @@ export class LineBuffer {
    * included): the same record's line for a second destination is copied, not encoded again.
    * `src` may be a chunk of this very buffer (two destinations sharing a file).
    */
-  copyIn(src: Buffer, start: number, bytes: number): number {
+  copyIn(src: Buffer, start: number, bytes: number): void {
     const cur = this.room(bytes);
     src.copy(cur, this.curUsed, start, start + bytes);
     this.commit(bytes);
-    return bytes;
-  }
-
-  /**
-   * Appends one line (its own '\n' included); returns the bytes it took. `ascii`: the caller
-   * knows every character is ASCII, so latin1 bytes are the UTF-8 bytes and V8 copies the
-   * (rope) string straight in; otherwise it is encoded as UTF-8. For callers holding a string;
-   * the sink encodes records in place instead (`room` / `commit`).
-   */
-  push(line: string, ascii: boolean): number {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 units).
-    const cur = this.room(ascii ? line.length : line.length * 3);
-    const n = cur.write(line, this.curUsed, ascii ? 'latin1' : 'utf8');
-    this.commit(n);
-    return n;
   }
 
   /**
