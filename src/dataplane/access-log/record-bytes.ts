@@ -42,7 +42,11 @@ interface Run {
   readonly bytes: Uint8Array;
 }
 
-/** The runs of one kind, by first value. */
+/**
+ * The runs of one kind, by first value. Each kind's lookup (routeOf, targetOf, …) compares
+ * its fields by hand: a generic one would build an array of the record's values per request
+ * to compare, an allocation on the request path for every run.
+ */
 class Runs {
   private readonly byKey = new Map<string | undefined, Run[]>();
   private bytes = 0;
