@@ -157,36 +157,35 @@ export class Exchange implements ScannedHeaders, DispatchHandler, AuthExchange {
 
   onHeaders(statusCode: number, rawHeaders: readonly (string | Buffer)[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx informational: not relayed
-    if (this.done) return false;
-    this.firstByteAt = this.ctx.now();
-    if (this.sentToTargetAt === 0) this.sentToTargetAt = this.firstByteAt;
-    this.resume = resume;
-    this.status = statusCode;
-    const headers = responseHeaders(rawHeaders, this.requestId!, SIZE_OUT);
+    if (!this.headArrived(statusCode, resume)) return false;
+    this.res.writeHead(statusCode, responseHeaders(rawHeaders, this.requestId!, SIZE_OUT));
     this.responseBytes = SIZE_OUT[0]!;
-    this.headersSent = true;
-    this.res.writeHead(statusCode, headers);
     return true;
   }
 
   /**
-   * The HTTP/1.1 pools' head as bytes: passed through as bytes when the client's engine
-   * takes them (Http1Response), else materialised into the flat list `onHeaders` takes
-   * (HTTP/2 clients). The access log's bytesSent counts the same as `responseHeaders` does.
+   * The HTTP/1.1 pools' head (never 1xx: the pool skips those) as bytes: passed through as
+   * bytes when the client's engine takes them (Http1Response), else materialised into the
+   * flat list `onHeaders` takes (HTTP/2 clients). bytesSent counts the same either way.
    */
   onResponseHead(head: ResponseHeadBytes, resume: () => void): boolean {
     const res = this.res;
     if (res.writeHeadBytes === undefined) return this.onHeaders(head.status, head.rawHeaders(), resume);
-    if (head.status < 200) return true;
+    if (!this.headArrived(head.status, resume)) return false;
+    const id = this.requestId!;
+    res.writeHeadBytes(head, id);
+    this.responseBytes = responseHeadSize(head.headerBytes, id);
+    return true;
+  }
+
+  /** What every head path records when the target's answer starts; false when the exchange is already over. */
+  private headArrived(status: number, resume: () => void): boolean {
     if (this.done) return false;
     this.firstByteAt = this.ctx.now();
     if (this.sentToTargetAt === 0) this.sentToTargetAt = this.firstByteAt;
     this.resume = resume;
-    this.status = head.status;
-    const id = this.requestId!;
-    this.responseBytes = responseHeadSize(head.headerBytes, id);
+    this.status = status;
     this.headersSent = true;
-    res.writeHeadBytes(head, id);
     return true;
   }
 
