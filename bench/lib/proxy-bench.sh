@@ -104,16 +104,22 @@ wait_for() {   # wait_for SECONDS CMD... : poll until CMD succeeds
 }
 
 # -------------------------------------------------------------------- CPU --
-cpu_ticks() {   # cpu_ticks NAME... -> utime+stime summed over the groups' pids (all threads)
-  local total=0 name p f a
+cpu_split() {   # cpu_split NAME... -> "utime stime" summed over the groups' pids (all threads)
+  local u=0 k=0 name p f a
   for name in "$@"; do
     for p in ${GROUP_PIDS[$name]:-}; do
       f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
       read -r -a a <<<"$f"   # after "pid (comm)": state is a[0], utime(14) a[11], stime(15) a[12]
-      total=$((total + a[11] + a[12]))
+      u=$((u + a[11])); k=$((k + a[12]))
     done
   done
-  echo $total
+  echo "$u $k"
+}
+
+cpu_ticks() {   # cpu_ticks NAME... -> utime+stime summed over the groups' pids (all threads)
+  local u k
+  read -r u k <<<"$(cpu_split "$@")"
+  echo $((u + k))
 }
 
 cpu_us_per_req() {   # cpu_us_per_req TICKS REQUESTS -> CPU microseconds per request
